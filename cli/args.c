@@ -1,0 +1,170 @@
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/fields.h"
+
+void ns_args_usage(FILE *out)
+{
+    fputs("Usage: netscope [options] -r FILE\n"
+          "\n"
+          "Input:\n"
+          "  -r FILE                  read packets from a pcap or pcapng file\n"
+          "  -c N                     stop after N frames\n"
+          "  -n                       no name resolution (netscope never resolves names)\n"
+          "\n"
+          "Output:\n"
+          "  -T fields|json|ek|text   output format (default: text, one summary line per frame)\n"
+          "  -e FIELD                 field to print with -T fields/json/ek (repeatable)\n"
+          "  -E header=y|n            print the field names first (fields)\n"
+          "  -E separator=/t|/s|C     field separator (fields; default tab)\n"
+          "  -E occurrence=f|l|a      first, last or all occurrences (default a)\n"
+          "  -E aggregator=,|/s|C     joins several occurrences (default ,)\n"
+          "  -E quote=d|s|n           quote values with \" or ' or not at all (default n)\n"
+          "  -q                       no per-frame output\n"
+          "  -z conv,tcp|conv,udp|conv,ip|conv,ipv6\n"
+          "                           conversation table, as tshark's, with exact byte counts\n"
+          "\n"
+          "Other:\n"
+          "  -G fields                list every field netscope knows\n"
+          "  -h                       this help\n"
+          "  -v                       version\n"
+          "\n"
+          "Field names follow Wireshark: a tshark -T fields pipeline works by changing only\n"
+          "the command name. See docs/fields.md for the list.\n",
+          out);
+}
+
+/* tshark's spelling of separator characters: /t tab, /s space, else the character. */
+static int sep_value(const char *v, char *dst, size_t cap)
+{
+    if (strcmp(v, "/t") == 0)
+        v = "\t";
+    else if (strcmp(v, "/s") == 0)
+        v = " ";
+    if (strlen(v) == 0 || strlen(v) >= cap)
+        return -1;
+    strcpy(dst, v);
+    return 0;
+}
+
+static int parse_E(struct ns_args *a, const char *opt, struct ns_err *err)
+{
+    const char *eq = strchr(opt, '=');
+    if (eq == NULL)
+        return ns_err_set(err, NS_STATUS_USAGE, "-E %s: expected name=value", opt), -1;
+    size_t klen = (size_t)(eq - opt);
+    const char *v = eq + 1;
+    if (klen == 6 && strncmp(opt, "header", 6) == 0 && (strcmp(v, "y") == 0 || strcmp(v, "n") == 0)) {
+        a->header = v[0] == 'y';
+    } else if (klen == 9 && strncmp(opt, "separator", 9) == 0) {
+        if (sep_value(v, a->separator, sizeof a->separator) != 0)
+            return ns_err_set(err, NS_STATUS_USAGE, "-E separator=%s: invalid separator", v), -1;
+    } else if (klen == 10 && strncmp(opt, "aggregator", 10) == 0) {
+        if (sep_value(v, a->aggregator, sizeof a->aggregator) != 0)
+            return ns_err_set(err, NS_STATUS_USAGE, "-E aggregator=%s: invalid aggregator", v), -1;
+    } else if (klen == 10 && strncmp(opt, "occurrence", 10) == 0 &&
+               (strcmp(v, "f") == 0 || strcmp(v, "l") == 0 || strcmp(v, "a") == 0)) {
+        a->occurrence = v[0];
+    } else if (klen == 5 && strncmp(opt, "quote", 5) == 0 && strlen(v) == 1 && strchr("dsn", v[0])) {
+        a->quote = v[0] == 'd' ? '"' : v[0] == 's' ? '\'' : 0;
+    } else {
+        return ns_err_set(err, NS_STATUS_USAGE, "-E %s: unknown option or value", opt), -1;
+    }
+    return 0;
+}
+
+int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
+{
+    *a = (struct ns_args){0};
+    strcpy(a->separator, "\t");
+    strcpy(a->aggregator, ",");
+    a->occurrence = 'a';
+    char bad[512] = "";
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-' || arg[1] == '\0')
+            return ns_err_set(err, NS_STATUS_USAGE, "unexpected argument '%s' (capture filters are not supported yet)", arg), -1;
+        char opt = arg[1];
+        const char *val = NULL;
+        if (strchr("rcTeEGz", opt) != NULL) {
+            if (arg[2] != '\0')
+                val = arg + 2;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return ns_err_set(err, NS_STATUS_USAGE, "option -%c requires an argument", opt), -1;
+        } else if (arg[2] != '\0') {
+            return ns_err_set(err, NS_STATUS_USAGE, "unknown option '%s'", arg), -1;
+        }
+        switch (opt) {
+        case 'r':
+            if (a->nfiles >= NS_ARGS_MAX_FILES)
+                return ns_err_set(err, NS_STATUS_USAGE, "too many -r files"), -1;
+            a->files[a->nfiles++] = val;
+            break;
+        case 'c': {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(val, &end, 10);
+            if (errno != 0 || *end != '\0' || n == 0 || val[0] == '-')
+                return ns_err_set(err, NS_STATUS_USAGE, "-c %s: expected a positive integer", val), -1;
+            a->count = n;
+            break;
+        }
+        case 'T':
+            if (strcmp(val, "fields") == 0) a->mode = NS_OUT_FIELDS;
+            else if (strcmp(val, "json") == 0) a->mode = NS_OUT_JSON;
+            else if (strcmp(val, "ek") == 0) a->mode = NS_OUT_EK;
+            else if (strcmp(val, "text") == 0) a->mode = NS_OUT_TEXT;
+            else return ns_err_set(err, NS_STATUS_USAGE, "-T %s: expected fields, json, ek or text", val), -1;
+            break;
+        case 'e': {
+            int id = ns_field_lookup(val);
+            if (id < 0) {
+                size_t n = strlen(bad);
+                if (n + strlen(val) + 2 < sizeof bad)
+                    snprintf(bad + n, sizeof bad - n, "%s%s", n ? " " : "", val);
+                break;
+            }
+            if (a->nfields >= NS_ARGS_MAX_FIELDS)
+                return ns_err_set(err, NS_STATUS_USAGE, "too many -e fields (at most %d)", NS_ARGS_MAX_FIELDS), -1;
+            a->fields[a->nfields++] = id;
+            break;
+        }
+        case 'E':
+            if (parse_E(a, val, err) != 0)
+                return -1;
+            break;
+        case 'G':
+            if (strcmp(val, "fields") != 0)
+                return ns_err_set(err, NS_STATUS_USAGE, "-G %s: only -G fields is supported", val), -1;
+            a->list_fields = true;
+            break;
+        case 'z':
+            if (a->nstats >= sizeof a->stats / sizeof a->stats[0])
+                return ns_err_set(err, NS_STATUS_USAGE, "too many -z options"), -1;
+            a->stats[a->nstats++] = val;
+            break;
+        case 'n': break;
+        case 'q': a->quiet = true; break;
+        case 'h': a->help = true; break;
+        case 'v': a->version = true; break;
+        default:
+            return ns_err_set(err, NS_STATUS_USAGE, "unknown option '%s'", arg), -1;
+        }
+    }
+    if (bad[0] != '\0')
+        return ns_err_set(err, NS_STATUS_USAGE, "some fields aren't valid: %s", bad), -1;
+    if (a->help || a->version || a->list_fields)
+        return 0;
+    if (a->mode == NS_OUT_FIELDS && a->nfields == 0)
+        return ns_err_set(err, NS_STATUS_USAGE, "-T fields was given, but no fields with -e"), -1;
+    if (a->nfiles == 0)
+        return ns_err_set(err, NS_STATUS_USAGE, "no input: give a capture file with -r (see -h)"), -1;
+    return 0;
+}

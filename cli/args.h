@@ -1,0 +1,41 @@
+/* cli/args.h: the command line, tshark's flags where tshark has one.
+ * ns_args_parse() never exits: it returns 0, or -1 with a one-line message in err
+ * (usage errors exit 1 in main, as tshark's do). */
+#ifndef NS_CLI_ARGS_H
+#define NS_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/status.h"
+
+#define NS_ARGS_MAX_FIELDS 256
+#define NS_ARGS_MAX_FILES  256
+
+enum ns_out_mode { NS_OUT_TEXT = 0, NS_OUT_FIELDS, NS_OUT_JSON, NS_OUT_EK };
+
+struct ns_args {
+    const char *files[NS_ARGS_MAX_FILES];
+    size_t nfiles;
+    enum ns_out_mode mode;
+    int fields[NS_ARGS_MAX_FIELDS];     /* enum ns_field_id */
+    size_t nfields;
+    uint64_t count;                     /* -c: 0 = no limit */
+    bool quiet;                         /* -q */
+    bool header;                        /* -E header=y */
+    char separator[8];                  /* -E separator= */
+    char aggregator[8];                 /* -E aggregator= */
+    char occurrence;                    /* -E occurrence=f|l|a */
+    char quote;                         /* -E quote=d|s|n: the character, or 0 */
+    bool list_fields;                   /* -G fields */
+    const char *stats[32];              /* -z, in order */
+    size_t nstats;
+    bool help, version;
+};
+
+int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err);
+void ns_args_usage(FILE *out);
+
+#endif

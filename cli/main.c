@@ -1,0 +1,105 @@
+/* cli/main.c: netscope, a tshark-like command over the netscope core.
+ * Exit status: 0 success; 1 usage error (as tshark); 2 the input could not be read, wholly
+ * or from some record on (everything before that record was still printed). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/engine.h"
+#include "args.h"
+#include "conv.h"
+#include "input.h"
+#include "output.h"
+
+#define NS_VERSION "0.1.0"
+
+static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
+                    struct ns_output *o)
+{
+    struct ns_input in;
+    struct ns_err err = {{0}};
+    if (ns_input_open(&in, path, &err) != NS_STATUS_OK) {
+        fflush(stdout);
+        fprintf(stderr, "netscope: %s: %s\n", path, err.msg);
+        return 2;
+    }
+    struct ns_rec rec;
+    enum ns_status s;
+    int rc = 0;
+    while ((s = ns_reader_next(&in.reader, &rec, &err)) == NS_STATUS_OK) {
+        const struct ns_frame *f = ns_engine_feed(eng, &rec);
+        ns_output_frame(o, f);
+        if (a->count != 0 && eng->stats.frames >= a->count)
+            break;
+    }
+    if (s < 0) {
+        fflush(stdout);
+        fprintf(stderr, "netscope: %s: %s\n", path, err.msg);
+        rc = 2;
+    }
+    ns_input_close(&in);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static struct ns_args args;
+    struct ns_err err = {{0}};
+    if (ns_args_parse(&args, argc, argv, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return 1;
+    }
+    if (args.help) {
+        ns_args_usage(stdout);
+        return 0;
+    }
+    if (args.version) {
+        printf("netscope " NS_VERSION "\n");
+        return 0;
+    }
+    if (args.list_fields) {
+        ns_output_field_list(stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
+    if (args.nfiles > 1) {
+        fprintf(stderr, "netscope: only one -r file is supported for now\n");
+        return 1;
+    }
+
+    static struct ns_conv conv;
+    for (size_t i = 0; i < args.nstats; i++) {
+        if (!ns_conv_want(&conv, args.stats[i])) {
+            fprintf(stderr, "netscope: -z %s: unknown statistic (known: conv,tcp conv,udp conv,ip conv,ipv6)\n",
+                    args.stats[i]);
+            return 1;
+        }
+    }
+
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+    /* The engine holds the per-frame packet (a few KiB): static, not on the stack. */
+    static struct ns_engine eng;
+    struct ns_engine_cfg cfg = { .on_flow_end = ns_conv_on_end, .arg = &conv };
+    if (ns_engine_init(&eng, &cfg, &err) != NS_STATUS_OK) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return 2;
+    }
+    struct ns_output o;
+    ns_output_begin(&o, stdout, &args);
+    int rc = run_file(&args, args.files[0], &eng, &o);
+    ns_output_end(&o);
+    ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
+    if (conv.oom) {
+        fprintf(stderr, "netscope: out of memory for the conversation tables\n");
+        rc = 2;
+    }
+    ns_conv_print(&conv, stdout, eng.first_ts_ns);
+    ns_conv_free(&conv);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "netscope: error writing the output\n");
+        return 2;
+    }
+    return rc;
+}

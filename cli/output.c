@@ -1,0 +1,225 @@
+#define _POSIX_C_SOURCE 200809L
+#include "output.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "summary.h"
+
+#define MAX_OCC 256     /* occurrences of one field printed per frame */
+
+static const char *ftype_name(enum ns_ftype t)
+{
+    switch (t) {
+    case NS_FT_BOOL: return "FT_BOOLEAN";
+    case NS_FT_U8: return "FT_UINT8";
+    case NS_FT_U16: return "FT_UINT16";
+    case NS_FT_U32: return "FT_UINT32";
+    case NS_FT_U64: return "FT_UINT64";
+    case NS_FT_IPV4: return "FT_IPv4";
+    case NS_FT_IPV6: return "FT_IPv6";
+    case NS_FT_ETHER: return "FT_ETHER";
+    case NS_FT_STRING: return "FT_STRING";
+    case NS_FT_ABS_TIME: return "FT_ABSOLUTE_TIME";
+    case NS_FT_REL_TIME: return "FT_RELATIVE_TIME";
+    }
+    return "FT_NONE";
+}
+
+void ns_output_field_list(FILE *out)
+{
+    for (size_t i = 0; i < NS_FIELD_COUNT; i++) {
+        const struct ns_field *f = &ns_fields[i];
+        char proto[32];
+        const char *disp = f->disp == NS_FD_DEC ? "BASE_DEC" : f->disp == NS_FD_HEX ? "BASE_HEX" : "";
+        fprintf(out, "F\t%s\t%s\t%s\t%s\t%s\t0x0\t%s\n", f->title, f->abbrev, ftype_name(f->type),
+                ns_field_proto(f, proto, sizeof proto), disp, f->blurb);
+    }
+}
+
+/* Writes the values of field id in frame f as -E occurrence/aggregator/quote ask: tshark
+ * quotes the joined values as one, and writes nothing (not even quotes) when there is none. */
+static void write_values(struct ns_output *o, int id, const struct ns_frame *f)
+{
+    const struct ns_args *a = o->args;
+    struct ns_val vals[MAX_OCC];
+    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
+    if (n > MAX_OCC)
+        n = MAX_OCC;
+    if (n == 0)
+        return;
+    size_t first = 0, last = n;
+    if (a->occurrence == 'f')
+        last = 1;
+    else if (a->occurrence == 'l')
+        first = n - 1;
+    char buf[1024];
+    if (a->quote)
+        putc(a->quote, o->out);
+    for (size_t i = first; i < last; i++) {
+        ns_field_format((enum ns_field_id)id, &vals[i], buf, sizeof buf);
+        if (i > first)
+            fputs(a->aggregator, o->out);
+        fputs(buf, o->out);
+    }
+    if (a->quote)
+        putc(a->quote, o->out);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    putc('"', out);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(out, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(out, "\\u%04x", ch);
+        else
+            putc(ch, out);
+    }
+    putc('"', out);
+}
+
+/* The field ids a JSON/EK record lists: -e's, or every field with a value. */
+static size_t json_ids(const struct ns_output *o, const struct ns_frame *f, int *ids)
+{
+    if (o->args->nfields > 0) {
+        memcpy(ids, o->args->fields, o->args->nfields * sizeof *ids);
+        return o->args->nfields;
+    }
+    size_t n = 0;
+    for (int i = 0; i < NS_FIELD_COUNT; i++) {
+        struct ns_val v;
+        if (ns_field_values((enum ns_field_id)i, f, &v, 1) > 0)
+            ids[n++] = i;
+    }
+    return n;
+}
+
+static void json_values(struct ns_output *o, int id, const struct ns_frame *f, const char *indent)
+{
+    struct ns_val vals[MAX_OCC];
+    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
+    if (n > MAX_OCC)
+        n = MAX_OCC;
+    char buf[1024];
+    for (size_t i = 0; i < n; i++) {
+        ns_field_format((enum ns_field_id)id, &vals[i], buf, sizeof buf);
+        if (indent != NULL)
+            fprintf(o->out, "%s%s", i ? ",\n" : "", indent);
+        else if (i)
+            putc(',', o->out);
+        json_string(o->out, buf);
+    }
+}
+
+static void index_name(const struct ns_frame *f, char *buf, size_t cap)
+{
+    time_t t = (time_t)(f->rec->ts_ns / 1000000000);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, cap, "packets-%Y-%m-%d", &tm) == 0)
+        snprintf(buf, cap, "packets-1970-01-01");
+}
+
+static void write_json(struct ns_output *o, const struct ns_frame *f)
+{
+    int ids[NS_FIELD_COUNT > NS_ARGS_MAX_FIELDS ? NS_FIELD_COUNT : NS_ARGS_MAX_FIELDS];
+    size_t n = json_ids(o, f, ids);
+    char idx[40];
+    index_name(f, idx, sizeof idx);
+    fprintf(o->out, "%s  {\n    \"_index\": \"%s\",\n    \"_type\": \"doc\",\n    \"_score\": null,\n"
+            "    \"_source\": {\n      \"layers\": {\n", o->frames ? ",\n" : "", idx);
+    bool any = false;
+    for (size_t k = 0; k < n; k++) {
+        struct ns_val v;
+        if (ns_field_values((enum ns_field_id)ids[k], f, &v, 1) == 0)
+            continue;
+        fprintf(o->out, "%s        ", any ? ",\n" : "");
+        json_string(o->out, ns_fields[ids[k]].abbrev);
+        fputs(": [\n", o->out);
+        json_values(o, ids[k], f, "          ");
+        fputs("\n        ]", o->out);
+        any = true;
+    }
+    fprintf(o->out, "%s      }\n    }\n  }", any ? "\n" : "");
+}
+
+static void write_ek(struct ns_output *o, const struct ns_frame *f)
+{
+    int ids[NS_FIELD_COUNT > NS_ARGS_MAX_FIELDS ? NS_FIELD_COUNT : NS_ARGS_MAX_FIELDS];
+    size_t n = json_ids(o, f, ids);
+    char idx[40];
+    index_name(f, idx, sizeof idx);
+    fprintf(o->out, "{\"index\":{\"_index\":\"%s\",\"_type\":\"doc\"}}\n", idx);
+    long long ms = (long long)(f->rec->ts_ns / 1000000);
+    fprintf(o->out, "{\"timestamp\":\"%lld\",\"layers\":{", ms);
+    bool any = false;
+    for (size_t k = 0; k < n; k++) {
+        struct ns_val v;
+        if (ns_field_values((enum ns_field_id)ids[k], f, &v, 1) == 0)
+            continue;
+        char name[128];
+        snprintf(name, sizeof name, "%s", ns_fields[ids[k]].abbrev);
+        for (char *p = name; *p; p++)
+            if (*p == '.')
+                *p = '_';
+        if (any)
+            putc(',', o->out);
+        json_string(o->out, name);
+        fputs(":[", o->out);
+        json_values(o, ids[k], f, NULL);
+        putc(']', o->out);
+        any = true;
+    }
+    fputs("}}\n", o->out);
+}
+
+void ns_output_begin(struct ns_output *o, FILE *out, const struct ns_args *args)
+{
+    o->out = out;
+    o->args = args;
+    o->frames = 0;
+    if (args->quiet)
+        return;
+    if (args->mode == NS_OUT_FIELDS && args->header) {
+        for (size_t i = 0; i < args->nfields; i++) {
+            if (i)
+                fputs(args->separator, out);
+            fputs(ns_fields[args->fields[i]].abbrev, out);
+        }
+        putc('\n', out);
+    } else if (args->mode == NS_OUT_JSON) {
+        fputs("[\n", out);
+    }
+}
+
+void ns_output_frame(struct ns_output *o, const struct ns_frame *f)
+{
+    const struct ns_args *a = o->args;
+    if (a->quiet)
+        return;
+    switch (a->mode) {
+    case NS_OUT_FIELDS: {
+        for (size_t i = 0; i < a->nfields; i++) {
+            if (i)
+                fputs(a->separator, o->out);
+            write_values(o, a->fields[i], f);
+        }
+        putc('\n', o->out);
+        break;
+    }
+    case NS_OUT_JSON: write_json(o, f); break;
+    case NS_OUT_EK: write_ek(o, f); break;
+    case NS_OUT_TEXT: ns_summary_line(o->out, f); break;
+    }
+    o->frames++;
+}
+
+void ns_output_end(struct ns_output *o)
+{
+    if (o->args->quiet)
+        return;
+    if (o->args->mode == NS_OUT_JSON)
+        fputs(o->frames ? "\n]\n" : "]\n", o->out);
+}

@@ -1,0 +1,60 @@
+/* core/engine.h: one record in, one analysed frame out.
+ * In:     records from the reader (or from libpcap in live capture), in capture order.
+ * Out:    a struct ns_frame valid until the next ns_engine_feed(): the dissected packet,
+ *         times, flows and stream indices (and, as later modules land, TCP analysis).
+ * Owns:   the per-frame packet struct, the counters and the flow tracker (allocated at
+ *         init, grown by doubling up to cfg.max_flows); nothing is allocated per frame
+ *         except when a new flow needs the table to grow.
+ * Never:  prints, knows files, Wireshark or libpcap. */
+#ifndef NS_ENGINE_H
+#define NS_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../dissectors/packet.h"
+#include "fields.h"
+#include "reasm.h"
+#include "reader.h"
+#include "track.h"
+
+#define NS_ENGINE_DEFAULT_MAX_FLOWS (1u << 22)
+
+struct ns_engine_cfg {
+    uint32_t max_flows;         /* per flow table; 0 = NS_ENGINE_DEFAULT_MAX_FLOWS */
+    int64_t idle_ns;            /* 0: a flow never ends on idle (offline, as tshark) */
+    uint32_t reasm_datagrams;   /* IP datagrams reassembled at once; 0 = 4096 */
+    uint32_t reasm_bytes;       /* fragment bytes held; 0 = 64 MiB */
+    int64_t reasm_timeout_ns;   /* 0: never (tshark) */
+    void (*on_flow_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
+    void *arg;
+};
+
+struct ns_engine_stats {
+    uint64_t frames;            /* records fed */
+    uint64_t packets;           /* of which packets (not pcapng custom blocks) */
+    uint64_t bytes;             /* sum of wire lengths */
+    uint64_t malformed_frames;
+    uint64_t malformed[NS_MALFORMED_COUNT];   /* frames per first reason */
+};
+
+struct ns_engine {
+    bool have_first;
+    int64_t first_ts_ns;        /* frame.time_relative is measured from here */
+    struct ns_engine_stats stats;
+    struct ns_frame frame;
+    struct ns_track track;
+    struct ns_track_out track_out;
+    struct ns_reasm reasm;
+    struct ns_pkt pkt;
+};
+
+enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *cfg, struct ns_err *err);
+
+/* Ends every live flow (cfg.on_flow_end sees each) and frees the tables. */
+void ns_engine_fini(struct ns_engine *e);
+
+/* Dissects and analyses one record. Never fails: a malformed packet is marked and counted. */
+const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec);
+
+#endif

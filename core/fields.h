@@ -1,0 +1,150 @@
+/* core/fields.h: the one field registry, and the values of a field in a dissected frame.
+ * Contract: NS_FIELDS is the only list of fields. It drives the CLI's -e lookup and
+ *           -G fields, JSON/EK names, docs/fields.md (cli/gen_fields.c) and, later, the
+ *           plugin's hf table. A field named like a Wireshark field has that field's
+ *           meaning, type and tshark's printed form; netscope's own fields are netscope.*.
+ *           ns_field_values() lists every occurrence of a field in a frame, outermost
+ *           first, as tshark's -E occurrence=a does; ns_field_format() prints one value
+ *           exactly as tshark 4.0 -T fields prints it.
+ * Never:    allocates, prints, or keeps state. */
+#ifndef NS_FIELDS_H
+#define NS_FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../dissectors/packet.h"
+#include "reader.h"
+
+enum ns_ftype {
+    NS_FT_BOOL,         /* printed 1 / 0 (present only when the header is) */
+    NS_FT_U8,
+    NS_FT_U16,
+    NS_FT_U32,
+    NS_FT_U64,
+    NS_FT_IPV4,
+    NS_FT_IPV6,
+    NS_FT_ETHER,
+    NS_FT_STRING,
+    NS_FT_ABS_TIME,     /* epoch seconds, nine decimals */
+    NS_FT_REL_TIME,     /* signed seconds, nine decimals */
+};
+
+enum ns_fdisp {
+    NS_FD_NONE,
+    NS_FD_DEC,
+    NS_FD_HEX,          /* 0x + two digits per byte of the type */
+};
+
+/* X(id, abbrev, type, display, title, blurb) */
+#define NS_FIELDS(X) \
+    X(FRAME_NUMBER,   "frame.number",        U32,  DEC,  "Frame Number", "1-based record number in the file") \
+    X(FRAME_LEN,      "frame.len",           U32,  DEC,  "Frame length on the wire", "Original length of the packet") \
+    X(FRAME_CAP_LEN,  "frame.cap_len",       U32,  DEC,  "Frame length stored into the capture file", "Captured length") \
+    X(FRAME_TIME_EPOCH, "frame.time_epoch",  ABS_TIME, NONE, "Epoch Time", "Seconds since 1970-01-01 UTC") \
+    X(FRAME_TIME_REL, "frame.time_relative", REL_TIME, NONE, "Time since first frame", "Seconds since the first frame of the file") \
+    X(FRAME_IFACE,    "frame.interface_id",  U32,  DEC,  "Interface id", "pcapng interface index over all sections (absent for pcap)") \
+    X(ETH_SRC,        "eth.src",             ETHER, NONE, "Source", "Ethernet source address") \
+    X(ETH_DST,        "eth.dst",             ETHER, NONE, "Destination", "Ethernet destination address") \
+    X(ETH_TYPE,       "eth.type",            U16,  HEX,  "Type", "Ethertype of an Ethernet II frame") \
+    X(VLAN_ID,        "vlan.id",             U16,  DEC,  "VLAN ID", "802.1Q/802.1ad VLAN identifier, one per tag") \
+    X(MPLS_LABEL,     "mpls.label",          U32,  DEC,  "MPLS Label", "One per label in the stack") \
+    X(IP_SRC,         "ip.src",              IPV4, NONE, "Source Address", "IPv4 source, every header (tunnels, ICMP quotes)") \
+    X(IP_DST,         "ip.dst",              IPV4, NONE, "Destination Address", "IPv4 destination, every header") \
+    X(IP_PROTO,       "ip.proto",            U8,   DEC,  "Protocol", "IPv4 protocol number") \
+    X(IP_TTL,         "ip.ttl",              U8,   DEC,  "Time to Live", "IPv4 TTL") \
+    X(IP_LEN,         "ip.len",              U16,  DEC,  "Total Length", "IPv4 total length field") \
+    X(IP_ID,          "ip.id",               U16,  HEX,  "Identification", "IPv4 identification") \
+    X(IP_MF,          "ip.flags.mf",         BOOL, NONE, "More fragments", "IPv4 MF flag") \
+    X(IP_FRAG_OFFSET, "ip.frag_offset",      U16,  DEC,  "Fragment Offset", "IPv4 fragment offset in bytes") \
+    X(IPV6_SRC,       "ipv6.src",            IPV6, NONE, "Source Address", "IPv6 source, every header") \
+    X(IPV6_DST,       "ipv6.dst",            IPV6, NONE, "Destination Address", "IPv6 destination, every header") \
+    X(IPV6_NXT,       "ipv6.nxt",            U8,   DEC,  "Next Header", "First next-header value of the IPv6 header") \
+    X(IPV6_HLIM,      "ipv6.hlim",           U8,   DEC,  "Hop Limit", "IPv6 hop limit") \
+    X(TCP_SRCPORT,    "tcp.srcport",         U16,  DEC,  "Source Port", "TCP source port") \
+    X(TCP_DSTPORT,    "tcp.dstport",         U16,  DEC,  "Destination Port", "TCP destination port") \
+    X(TCP_FLAGS,      "tcp.flags",           U16,  HEX,  "Flags", "The 12 TCP flag bits") \
+    X(TCP_LEN,        "tcp.len",             U32,  DEC,  "TCP Segment Len", "Payload length by the IP header") \
+    X(TCP_SEQ_RAW,    "tcp.seq_raw",         U32,  DEC,  "Sequence Number (raw)", "Sequence number as on the wire") \
+    X(TCP_ACK_RAW,    "tcp.ack_raw",         U32,  DEC,  "Acknowledgment number (raw)", "Acknowledgment number as on the wire") \
+    X(TCP_WIN,        "tcp.window_size_value", U16, DEC, "Window", "Window field, unscaled") \
+    X(TCP_MSS,        "tcp.options.mss_val", U16,  DEC,  "MSS Value", "MSS option") \
+    X(TCP_WSCALE,     "tcp.options.wscale.shift", U8, DEC, "Shift count", "Window scale option") \
+    X(UDP_SRCPORT,    "udp.srcport",         U16,  DEC,  "Source Port", "UDP source port") \
+    X(UDP_DSTPORT,    "udp.dstport",         U16,  DEC,  "Destination Port", "UDP destination port") \
+    X(UDP_LENGTH,     "udp.length",          U16,  DEC,  "Length", "UDP length field") \
+    X(ICMP_TYPE,      "icmp.type",           U8,   DEC,  "Type", "ICMP type") \
+    X(ICMP_CODE,      "icmp.code",           U8,   DEC,  "Code", "ICMP code") \
+    X(ICMPV6_TYPE,    "icmpv6.type",         U8,   DEC,  "Type", "ICMPv6 type") \
+    X(ICMPV6_CODE,    "icmpv6.code",         U8,   DEC,  "Code", "ICMPv6 code") \
+    X(ARP_OPCODE,     "arp.opcode",          U16,  DEC,  "Opcode", "ARP operation") \
+    X(ARP_SPA,        "arp.src.proto_ipv4",  IPV4, NONE, "Sender IP address", "ARP sender IPv4 address") \
+    X(ARP_TPA,        "arp.dst.proto_ipv4",  IPV4, NONE, "Target IP address", "ARP target IPv4 address") \
+    X(GRE_PROTO,      "gre.proto",           U16,  HEX,  "Protocol Type", "Protocol carried by GRE") \
+    X(DNS_ID,         "dns.id",              U16,  HEX,  "Transaction ID", "DNS transaction id") \
+    X(DNS_RESPONSE,   "dns.flags.response",  BOOL, NONE, "Response", "DNS QR bit (DNS, mDNS, LLMNR)") \
+    X(DNS_QDCOUNT,    "dns.count.queries",   U16,  DEC,  "Questions", "DNS question count field") \
+    X(DNS_QRY_NAME,   "dns.qry.name",        STRING, NONE, "Name", "Every question name") \
+    X(TLS_SNI,        "tls.handshake.extensions_server_name", STRING, NONE, "Server Name", "SNI of a ClientHello") \
+    X(TLS_ALPN,       "tls.handshake.extensions_alpn_str", STRING, NONE, "ALPN Next Protocol", "Each ALPN protocol of a ClientHello") \
+    X(TCP_STREAM,     "tcp.stream",          U32,  DEC,  "Stream index", "TCP conversation index, in order of first appearance") \
+    X(UDP_STREAM,     "udp.stream",          U32,  DEC,  "Stream index", "UDP conversation index, in order of first appearance") \
+    X(NS_FLOW_ID,     "netscope.flow.id",    U64,  DEC,  "Flow", "Flow index over the run (innermost unquoted TCP/UDP header), from 1") \
+    X(NS_FLOW_DIR,    "netscope.flow.dir",   U8,   DEC,  "Direction", "0: from A (the flow's first source) to B; 1: from B to A") \
+    X(NS_FLOW_FRAMES, "netscope.flow.frames", U64, DEC,  "Flow frames", "Frames of the flow so far, this one included") \
+    X(NS_FLOW_BYTES,  "netscope.flow.bytes", U64,  DEC,  "Flow bytes", "Bytes (frame lengths) of the flow so far, this frame included") \
+    X(NS_MALFORMED,   "netscope.malformed",  U16,  DEC,  "Malformed", "First malformed reason (number); absent when the frame is well formed") \
+    X(NS_MALFORMED_REASON, "netscope.malformed.reason", STRING, NONE, "Malformed reason", "First malformed reason (name)") \
+    X(NS_LINKTYPE,    "netscope.linktype",   U32,  DEC,  "Link type", "LINKTYPE_ value of the frame's interface")
+
+enum ns_field_id {
+#define NS_X(id, abbrev, type, disp, title, blurb) NS_FIELD_##id,
+    NS_FIELDS(NS_X)
+#undef NS_X
+    NS_FIELD_COUNT
+};
+
+struct ns_field {
+    const char *abbrev;
+    enum ns_ftype type;
+    enum ns_fdisp disp;
+    const char *title;
+    const char *blurb;
+};
+
+extern const struct ns_field ns_fields[NS_FIELD_COUNT];
+
+/* The field called name, or -1. */
+int ns_field_lookup(const char *name);
+
+/* The protocol part of an abbrev ("ip" for "ip.src"), written into buf. */
+const char *ns_field_proto(const struct ns_field *f, char *buf, size_t cap);
+
+/* What a frame is, for field extraction. */
+struct ns_track_out;
+
+struct ns_frame {
+    const struct ns_rec *rec;
+    const struct ns_pkt *pkt;
+    const struct ns_track_out *track;   /* flows and streams; NULL when not tracked */
+    int64_t rel_ns;             /* time since the first frame */
+};
+
+struct ns_val {
+    union {
+        uint64_t u;
+        int64_t i;
+        const uint8_t *addr;    /* IPV4 (4), IPV6 (16), ETHER (6) bytes */
+    } v;
+    const char *s;              /* STRING: not NUL-terminated */
+    size_t len;
+};
+
+/* Fills up to max values of field id for frame f; returns how many there are (may exceed max). */
+size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_val *out, size_t max);
+
+/* Prints one value as tshark -T fields does; returns the length written (NUL-terminated,
+ * truncated to cap - 1). */
+size_t ns_field_format(enum ns_field_id id, const struct ns_val *v, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,281 @@
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const uint8_t *src,
+                      uint16_t sport, const uint8_t *dst, uint16_t dport, bool *swapped)
+{
+    size_t alen = af == 6 ? 16 : 4;
+    memset(k, 0, sizeof *k);
+    k->af = af;
+    k->proto = proto;
+    int c = memcmp(src, dst, alen);
+    bool swap = c > 0 || (c == 0 && sport > dport);
+    const uint8_t *a0 = swap ? dst : src, *a1 = swap ? src : dst;
+    memcpy(k->addr[0], a0, alen);
+    memcpy(k->addr[1], a1, alen);
+    k->port[0] = swap ? dport : sport;
+    k->port[1] = swap ? sport : dport;
+    *swapped = swap;
+}
+
+/* FNV-1a over the key's bytes, then a final avalanche so the low bits index well.
+ * The key has no padding (its members are laid out on natural boundaries), and
+ * ns_flow_key_make zeroes it whole, so hashing its bytes is exact. */
+static uint32_t key_hash(const struct ns_flow_key *k)
+{
+    const uint8_t *p = (const uint8_t *)k;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sizeof *k; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+static bool key_eq(const struct ns_flow_key *a, const struct ns_flow_key *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+static void lru_unlink(struct ns_flow_table *t, uint32_t i)
+{
+    struct ns_flow *f = &t->ent[i];
+    if (f->lru_prev) t->ent[f->lru_prev].lru_next = f->lru_next; else t->lru_head = f->lru_next;
+    if (f->lru_next) t->ent[f->lru_next].lru_prev = f->lru_prev; else t->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = 0;
+}
+
+static void lru_append(struct ns_flow_table *t, uint32_t i)
+{
+    struct ns_flow *f = &t->ent[i];
+    f->lru_prev = t->lru_tail;
+    f->lru_next = 0;
+    if (t->lru_tail) t->ent[t->lru_tail].lru_next = i; else t->lru_head = i;
+    t->lru_tail = i;
+}
+
+/* The slot holding entry i (which must be in the index). */
+static uint32_t slot_of(const struct ns_flow_table *t, uint32_t i)
+{
+    uint32_t mask = t->nslot - 1, s = t->ent[i].hash & mask;
+    while (t->slot[s] != i)
+        s = (s + 1) & mask;
+    return s;
+}
+
+/* Linear probing with backward-shift deletion: no tombstones, probe chains stay short. */
+static void index_remove(struct ns_flow_table *t, uint32_t i)
+{
+    uint32_t mask = t->nslot - 1, hole = slot_of(t, i), s = hole;
+    t->slot[hole] = 0;
+    for (;;) {
+        s = (s + 1) & mask;
+        uint32_t e = t->slot[s];
+        if (e == 0)
+            return;
+        uint32_t home = t->ent[e].hash & mask;
+        /* e may move into the hole if its home is not in (hole, s] cyclically */
+        bool between = hole <= s ? (home > hole && home <= s) : (home > hole || home <= s);
+        if (!between) {
+            t->slot[hole] = e;
+            t->slot[s] = 0;
+            hole = s;
+        }
+    }
+}
+
+static void index_insert(struct ns_flow_table *t, uint32_t i)
+{
+    uint32_t mask = t->nslot - 1, s = t->ent[i].hash & mask;
+    while (t->slot[s] != 0)
+        s = (s + 1) & mask;
+    t->slot[s] = i;
+}
+
+static void end_flow(struct ns_flow_table *t, uint32_t i, enum ns_flow_end why)
+{
+    if (t->cfg.on_end != NULL)
+        t->cfg.on_end(&t->ent[i], why, t->cfg.arg);
+    index_remove(t, i);
+    lru_unlink(t, i);
+    t->ent[i].id = 0;          /* id 0 marks a free entry */
+    t->ent[i].lru_next = t->free_head;
+    t->free_head = i;
+    t->stats.active--;
+}
+
+static bool grow(struct ns_flow_table *t)
+{
+    uint32_t ncap = t->cap * 2 > t->cfg.max_flows ? t->cfg.max_flows : t->cap * 2;
+    if (ncap <= t->cap)
+        return false;
+    struct ns_flow *ne = realloc(t->ent, ((size_t)ncap + 1) * sizeof *ne);
+    if (ne == NULL)
+        return false;
+    t->ent = ne;
+    uint32_t nslot = t->nslot;
+    while (nslot < 2 * ncap)
+        nslot *= 2;
+    if (nslot != t->nslot) {
+        uint32_t *ns = calloc(nslot, sizeof *ns);
+        if (ns == NULL)
+            return false;    /* the entries grew, the index did not: still consistent */
+        free(t->slot);
+        t->slot = ns;
+        t->nslot = nslot;
+        for (uint32_t i = 1; i <= t->used; i++)
+            if (t->ent[i].id != 0)
+                index_insert(t, i);
+    }
+    t->cap = ncap;
+    t->stats.grown++;
+    return true;
+}
+
+enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_cfg *cfg,
+                                  struct ns_err *err)
+{
+    memset(t, 0, sizeof *t);
+    if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30))
+        return ns_err_set(err, NS_STATUS_USAGE, "flow table: max_flows must be 1..2^30, not %u",
+                          cfg->max_flows);
+    t->cfg = *cfg;
+    t->cap = cfg->initial ? cfg->initial : (cfg->max_flows < 1024 ? cfg->max_flows : 1024);
+    if (t->cap > cfg->max_flows)
+        t->cap = cfg->max_flows;
+    t->nslot = 16;
+    while (t->nslot < 2 * t->cap)
+        t->nslot *= 2;
+    t->ent = calloc((size_t)t->cap + 1, sizeof *t->ent);
+    t->slot = calloc(t->nslot, sizeof *t->slot);
+    if (t->ent == NULL || t->slot == NULL) {
+        ns_flow_table_fini(t);
+        return ns_err_set(err, NS_STATUS_CAP, "flow table: cannot allocate %u entries", t->cap);
+    }
+    t->next_id = 1;
+    return NS_STATUS_OK;
+}
+
+void ns_flow_table_fini(struct ns_flow_table *t)
+{
+    free(t->ent);
+    free(t->slot);
+    t->ent = NULL;
+    t->slot = NULL;
+    t->cap = t->used = 0;
+}
+
+static uint32_t new_entry(struct ns_flow_table *t)
+{
+    if (t->free_head != 0) {
+        uint32_t i = t->free_head;
+        t->free_head = t->ent[i].lru_next;
+        return i;
+    }
+    if (t->used == t->cap && !grow(t)) {
+        if (t->lru_head == 0)
+            return 0;
+        t->stats.evicted++;
+        end_flow(t, t->lru_head, NS_FLOW_END_EVICTED);
+        uint32_t i = t->free_head;
+        t->free_head = t->ent[i].lru_next;
+        return i;
+    }
+    return ++t->used;
+}
+
+static struct ns_flow *create(struct ns_flow_table *t, const struct ns_flow_key *k, uint32_t h,
+                              bool a_is_1, int64_t ts_ns)
+{
+    uint32_t i = new_entry(t);
+    if (i == 0)
+        return NULL;
+    struct ns_flow *f = &t->ent[i];
+    memset(f, 0, sizeof *f);
+    f->key = *k;
+    f->hash = h;
+    f->id = t->next_id++;
+    f->a_is_1 = a_is_1;
+    f->first_ns = f->last_ns = f->seen_ns = ts_ns;
+    index_insert(t, i);
+    lru_append(t, i);
+    t->stats.created++;
+    if (++t->stats.active > t->stats.peak)
+        t->stats.peak = t->stats.active;
+    return f;
+}
+
+struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
+                                  bool a_is_1, int64_t ts_ns, bool *created)
+{
+    uint32_t h = key_hash(k), mask = t->nslot - 1;
+    *created = false;
+    for (uint32_t s = h & mask;; s = (s + 1) & mask) {
+        uint32_t i = t->slot[s];
+        if (i == 0)
+            break;
+        struct ns_flow *f = &t->ent[i];
+        if (f->hash != h || !key_eq(&f->key, k))
+            continue;
+        if (t->cfg.idle_ns > 0 && ts_ns - f->seen_ns > t->cfg.idle_ns) {
+            t->stats.timed_out++;
+            end_flow(t, i, NS_FLOW_END_IDLE);
+            break;
+        }
+        if (ts_ns > f->seen_ns)
+            f->seen_ns = ts_ns;
+        lru_unlink(t, i);
+        lru_append(t, i);
+        return f;
+    }
+    *created = true;
+    return create(t, k, h, a_is_1, ts_ns);
+}
+
+struct ns_flow *ns_flow_table_restart(struct ns_flow_table *t, struct ns_flow *f, bool a_is_1,
+                                      int64_t ts_ns)
+{
+    struct ns_flow_key k = f->key;
+    uint32_t h = f->hash;
+    end_flow(t, (uint32_t)(f - t->ent), NS_FLOW_END_REUSED);
+    return create(t, &k, h, a_is_1, ts_ns);
+}
+
+struct id_idx {
+    uint64_t id;
+    uint32_t idx;
+};
+
+static int by_id(const void *a, const void *b)
+{
+    const struct id_idx *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void ns_flow_table_end_all(struct ns_flow_table *t)
+{
+    uint32_t n = 0;
+    struct id_idx *v = malloc(((size_t)t->stats.active + 1) * sizeof *v);
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0) {
+            if (v != NULL)
+                v[n] = (struct id_idx){ t->ent[i].id, i };
+            n++;
+        }
+    if (v != NULL) {
+        qsort(v, n, sizeof *v, by_id);
+        for (uint32_t k = 0; k < n; k++)
+            end_flow(t, v[k].idx, NS_FLOW_END_FINAL);
+        free(v);
+        return;
+    }
+    /* no memory to sort: end them in entry order rather than not at all */
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0)
+            end_flow(t, i, NS_FLOW_END_FINAL);
+}

@@ -1,0 +1,106 @@
+/* core/flow.h: bidirectional flow table.
+ * In:     a canonical key per packet (ns_flow_key_make), in capture order.
+ * Out:    the flow the packet belongs to, created on first sight; a struct ns_flow * stays
+ *         valid until the next ns_flow_table_get() (the table may grow or evict).
+ * Owns:   an entry array and an index allocated in init (initial capacity), grown by
+ *         doubling up to cfg.max_flows; never allocated per packet otherwise.
+ * Full:   at max_flows the least recently seen flow is evicted, counted in stats.evicted.
+ * Idle:   with cfg.idle_ns > 0 a flow not seen for that long ends and a packet with its key
+ *         starts a new flow (counted in stats.timed_out); 0 keeps one flow per key forever,
+ *         as Wireshark does.
+ * Never:  prints, reads a global, knows Wireshark or libpcap. */
+#ifndef NS_FLOW_H
+#define NS_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* A flow key in canonical order: endpoint 0 is the lower (address, port), so both
+ * directions of a conversation give the same key. proto 0 with ports 0 keys an address
+ * pair (tshark's IPv4/IPv6 conversation tables). */
+struct ns_flow_key {
+    uint8_t af;                 /* 4 or 6 */
+    uint8_t proto;
+    uint16_t port[2];
+    uint16_t vlan[2];           /* outer, inner VLAN id when vlan_in_key; else 0 */
+    uint8_t addr[2][16];        /* IPv4 in the first 4 bytes, the rest zero */
+};
+
+/* Canonical key for a packet from (src, sport) to (dst, dport); *swapped is set when the
+ * packet's source is endpoint 1 of the key. */
+void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const uint8_t *src,
+                      uint16_t sport, const uint8_t *dst, uint16_t dport, bool *swapped);
+
+struct ns_flow {
+    struct ns_flow_key key;
+    uint64_t id;                /* creation order over the run: netscope.flow.id */
+    uint32_t stream;            /* per-protocol index (tcp.stream / udp.stream); set by the caller */
+    uint8_t a_is_1;             /* A (the first packet's source) is endpoint 1 of the key */
+    uint8_t closed;             /* set by the caller: the next packet may start a new flow */
+    uint16_t tcp_flags;         /* union of TCP flags seen, both directions */
+    uint8_t tcp_base_set;       /* bit d: tcp_base_seq[d] is set (d: 0 A→B, 1 B→A) */
+    uint32_t tcp_base_seq[2];   /* Wireshark's base_seq per direction: a SYN with another
+                                   sequence number starts a new stream (reused ports) */
+    int64_t seen_ns;            /* last time the key was looked up: idle timeouts */
+    int64_t first_ns, last_ns;  /* earliest and latest time of the frames counted */
+    uint64_t frames[2], bytes[2];  /* [0] A→B, [1] B→A: frames counted as its traffic */
+    uint32_t hash;
+    uint32_t lru_prev, lru_next;   /* recency list, for eviction */
+};
+
+enum ns_flow_end {
+    NS_FLOW_END_EVICTED = 1,    /* table full */
+    NS_FLOW_END_IDLE,           /* idle timeout */
+    NS_FLOW_END_REUSED,         /* the key started a new flow (e.g. TCP port reuse) */
+    NS_FLOW_END_FINAL,          /* ns_flow_table_fini / end of the run */
+};
+
+struct ns_flow_cfg {
+    uint32_t max_flows;         /* required: init refuses 0 */
+    /* Called with every flow as it ends, before its entry is reused (may be NULL). */
+    void (*on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
+    void *arg;
+    uint32_t initial;           /* initial capacity (0: min(max_flows, 1024)) */
+    int64_t idle_ns;            /* 0 = never split on idle (tshark parity) */
+};
+
+struct ns_flow_stats {
+    uint64_t created;
+    uint64_t evicted;           /* table full: least recently seen flow ended early */
+    uint64_t timed_out;         /* idle timeout ended a flow */
+    uint64_t grown;             /* capacity doublings */
+    uint32_t active, peak;
+};
+
+struct ns_flow_table {
+    struct ns_flow_cfg cfg;
+    struct ns_flow_stats stats;
+    struct ns_flow *ent;        /* cap entries; index 0 unused (0 means "none") */
+    uint32_t *slot;             /* open addressing: entry index or 0; nslot = 2 * cap, power of 2 */
+    uint32_t cap, nslot, used;  /* used: entries handed out (slots 1..used) */
+    uint32_t free_head;         /* freed entries, chained through lru_next */
+    uint32_t lru_head, lru_tail;   /* head = least recently seen */
+    uint64_t next_id;
+};
+
+enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_cfg *cfg,
+                                  struct ns_err *err);
+void ns_flow_table_fini(struct ns_flow_table *t);
+
+/* The flow of key k at time ts (created when new or when the old one expired/was closed
+ * and the caller asks for a new one with *created). *created tells whether it is new.
+ * NULL only when memory for growth could not be had (counted as an eviction path failure:
+ * the caller treats the packet as flowless). */
+struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
+                                  bool a_is_1, int64_t ts_ns, bool *created);
+
+/* Ends flow f now and starts a new one with the same key (port reuse); returns the new one. */
+struct ns_flow *ns_flow_table_restart(struct ns_flow_table *t, struct ns_flow *f, bool a_is_1,
+                                      int64_t ts_ns);
+
+/* Ends every live flow (on_end with NS_FLOW_END_FINAL), oldest first by creation. */
+void ns_flow_table_end_all(struct ns_flow_table *t);
+
+#endif

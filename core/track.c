@@ -1,0 +1,157 @@
+#include "track.h"
+
+#include <string.h>
+
+#define TH_FIN 0x001
+#define TH_SYN 0x002
+#define TH_RST 0x004
+#define TH_ACK 0x010
+
+enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg, struct ns_err *err)
+{
+    memset(t, 0, sizeof *t);
+    struct ns_flow_cfg fc = { .max_flows = cfg->max_flows, .on_end = cfg->on_end, .arg = cfg->arg,
+                              .idle_ns = cfg->idle_ns };
+    enum ns_status s = ns_flow_table_init(&t->flows, &fc, err);
+    if (s != NS_STATUS_OK)
+        return s;
+    s = ns_flow_table_init(&t->pairs, &fc, err);
+    if (s != NS_STATUS_OK)
+        ns_flow_table_fini(&t->flows);
+    return s;
+}
+
+void ns_track_fini(struct ns_track *t)
+{
+    ns_flow_table_end_all(&t->flows);
+    ns_flow_table_end_all(&t->pairs);
+    ns_flow_table_fini(&t->flows);
+    ns_flow_table_fini(&t->pairs);
+}
+
+/* Counts one frame as traffic of f from the side `from_a` (true: A→B). The first counted
+ * frame decides who A is, as in tshark's conversation table. */
+static void count(struct ns_flow *f, bool src_is_1, const struct ns_rec *rec)
+{
+    if (f->frames[0] + f->frames[1] == 0) {
+        f->a_is_1 = src_is_1;
+        f->first_ns = f->last_ns = rec->ts_ns;
+    }
+    int d = src_is_1 == (bool)f->a_is_1 ? 0 : 1;
+    f->frames[d]++;
+    f->bytes[d] += rec->wirelen;
+    if (rec->ts_ns < f->first_ns)
+        f->first_ns = rec->ts_ns;
+    if (rec->ts_ns > f->last_ns)
+        f->last_ns = rec->ts_ns;
+}
+
+static bool ipv6_unfinished_fragment(const struct ns_pkt *pkt, const struct ns_layer *l)
+{
+    return (l->u.ipv6.ext & NS_IPV6_EXT_FRAG) && (l->u.ipv6.frag_off != 0 || l->u.ipv6.frag_m) &&
+           !(pkt->flags & NS_PKT_REASSEMBLED);
+}
+
+static void count_pair(struct ns_track *t, const struct ns_rec *rec, const struct ns_layer *l)
+{
+    struct ns_flow_key k;
+    bool sw;
+    if (l->proto == NS_PROTO_IPV4)
+        ns_flow_key_make(&k, 4, 0, l->u.ipv4.src, 0, l->u.ipv4.dst, 0, &sw);
+    else
+        ns_flow_key_make(&k, 6, 0, l->u.ipv6.src, 0, l->u.ipv6.dst, 0, &sw);
+    bool created;
+    struct ns_flow *f = ns_flow_table_get(&t->pairs, &k, sw, rec->ts_ns, &created);
+    if (f != NULL)
+        count(f, sw, rec);
+}
+
+/* A transport header whose own bytes were refused: tshark's dissector throws before its
+ * conversation tap runs, so the frame is not conversation traffic. */
+static bool header_broken(const struct ns_pkt *pkt, unsigned i)
+{
+    if (i + 1 != pkt->nlayers)
+        return false;
+    switch (pkt->malformed) {
+    case NS_MALFORMED_TCP_SHORT:
+    case NS_MALFORMED_TCP_DOFF:
+    case NS_MALFORMED_UDP_SHORT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
+                    struct ns_track_out *out)
+{
+    const struct ns_layer *ip = NULL;
+    struct ns_flow *last = NULL;
+    bool last_sw = false;
+    out->flow_id = 0;
+    out->flow_dir = 0;
+    for (unsigned i = 0; i < pkt->nlayers; i++) {
+        const struct ns_layer *l = &pkt->layer[i];
+        bool quoted = (l->flags & NS_LAYER_QUOTED) != 0;
+        out->stream[i] = NS_TRACK_NONE;
+        if (l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) {
+            ip = l;
+            if (!quoted && !(l->proto == NS_PROTO_IPV6 && ipv6_unfinished_fragment(pkt, l)))
+                count_pair(t, rec, l);
+            continue;
+        }
+        if (ip == NULL || (l->proto != NS_PROTO_TCP && l->proto != NS_PROTO_UDP))
+            continue;
+        bool tcp = l->proto == NS_PROTO_TCP;
+        uint16_t sport = tcp ? l->u.tcp.sport : l->u.udp.sport;
+        uint16_t dport = tcp ? l->u.tcp.dport : l->u.udp.dport;
+        struct ns_flow_key k;
+        bool sw, created;
+        if (ip->proto == NS_PROTO_IPV4)
+            ns_flow_key_make(&k, 4, tcp ? 6 : 17, ip->u.ipv4.src, sport, ip->u.ipv4.dst, dport, &sw);
+        else
+            ns_flow_key_make(&k, 6, tcp ? 6 : 17, ip->u.ipv6.src, sport, ip->u.ipv6.dst, dport, &sw);
+        struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
+        if (f == NULL)
+            continue;
+        if (!created && tcp && !quoted) {
+            /* Wireshark: a SYN (no ACK) whose sequence number differs from the base
+             * sequence of its direction opens a new conversation on the same ports. */
+            int d = sw == (bool)f->a_is_1 ? 0 : 1;
+            if ((l->u.tcp.flags & (TH_SYN | TH_ACK)) == TH_SYN && (f->tcp_base_set & (1u << d)) &&
+                l->u.tcp.seq != f->tcp_base_seq[d]) {
+                f = ns_flow_table_restart(&t->flows, f, sw, rec->ts_ns);
+                if (f == NULL)
+                    continue;
+                created = true;
+            }
+        }
+        if (created)
+            f->stream = t->next_stream[tcp ? 0 : 1]++;
+        out->stream[i] = f->stream;
+        if (quoted)
+            continue;
+        if (tcp) {
+            int d = sw == (bool)f->a_is_1 ? 0 : 1;
+            if (f->frames[0] + f->frames[1] == 0)
+                d = 0;      /* this frame will make its source A */
+            if (!(f->tcp_base_set & (1u << d))) {
+                /* a SYN's own number; otherwise one below, as Wireshark sets it midstream */
+                f->tcp_base_seq[d] = (l->u.tcp.flags & TH_SYN) ? l->u.tcp.seq : l->u.tcp.seq - 1;
+                f->tcp_base_set |= (uint8_t)(1u << d);
+            }
+            f->tcp_flags |= l->u.tcp.flags;
+        }
+        if (header_broken(pkt, i))
+            continue;
+        count(f, sw, rec);
+        last = f;
+        last_sw = sw;
+    }
+    if (last != NULL) {
+        out->flow_id = last->id;
+        out->flow_dir = last_sw == (bool)last->a_is_1 ? 0 : 1;
+        out->flow_frames = last->frames[0] + last->frames[1];
+        out->flow_bytes = last->bytes[0] + last->bytes[1];
+    }
+}

@@ -1,0 +1,54 @@
+/* core/track.h: which flow and conversation each frame belongs to, with tshark's rules.
+ * In:     a dissected frame (struct ns_pkt) and its record, in capture order.
+ * Out:    per TCP/UDP layer of the frame, its stream index (tcp.stream / udp.stream,
+ *         numbered per protocol in order of first appearance); the frame's flow id and
+ *         direction; conversation counters kept in the flows themselves.
+ * Rules:  (tshark 4.0, see docs/design.md) a TCP/UDP header gets the stream of its
+ *         4-tuple, even when quoted in an ICMP error, but only unquoted, whole headers are
+ *         counted as conversation traffic; a SYN whose sequence number differs from the
+ *         stream's first one in that direction starts a new stream (reused ports); every
+ *         unquoted IP header counts in its address pair (tunnels: outer and inner), an IPv6
+ *         fragment only when it completes its datagram (NS_PKT_FRAGMENT frames are skipped).
+ * Owns:   two flow tables (transport flows, IP address pairs), allocated at init.
+ * Never:  prints, knows files, Wireshark or libpcap. */
+#ifndef NS_TRACK_H
+#define NS_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../dissectors/packet.h"
+#include "flow.h"
+#include "reader.h"
+
+struct ns_track_cfg {
+    uint32_t max_flows;         /* per table; required */
+    int64_t idle_ns;            /* 0: never (tshark parity) */
+    /* every flow and address pair as it ends (key.proto == 0 for an address pair) */
+    void (*on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
+    void *arg;
+};
+
+#define NS_TRACK_NONE UINT32_MAX
+
+struct ns_track_out {
+    uint32_t stream[NS_PKT_MAX_LAYERS];   /* per layer: stream index, or NS_TRACK_NONE */
+    uint64_t flow_id;           /* the frame's flow (innermost unquoted transport), 0 = none */
+    uint8_t flow_dir;           /* 0: A→B, 1: B→A */
+    uint64_t flow_frames, flow_bytes;     /* the flow so far, this frame included */
+};
+
+struct ns_track {
+    struct ns_flow_table flows;
+    struct ns_flow_table pairs;
+    uint32_t next_stream[2];    /* [0] TCP, [1] UDP */
+};
+
+enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg, struct ns_err *err);
+/* Ends every flow still live (on_end with NS_FLOW_END_FINAL), then frees the tables. */
+void ns_track_fini(struct ns_track *t);
+
+void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
+                    struct ns_track_out *out);
+
+#endif

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the netscope command line: options, output formats and the error
+contract (one line on stderr, `netscope: FILE: what is wrong`, exit 2; what was read before
+the damage is still printed). The captures are built here, byte by byte, so each test says
+exactly what it feeds in."""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--netscope", required=True)
+NS = ap.parse_args().netscope
+TMP = tempfile.mkdtemp(prefix="ns-cli-")
+
+
+def pcap(records, magic=0xA1B2C3D4, linktype=1, snaplen=65535, major=2, endian="<"):
+    out = struct.pack(endian + "IHHiIII", magic, major, 4, 0, 0, snaplen, linktype)
+    for ts, data, wire in records:
+        out += struct.pack(endian + "IIII", int(ts), int(round((ts % 1) * 1e6)), len(data), wire or len(data))
+        out += data
+    return out
+
+
+def udp4(src, dst, sport, dport, payload=b""):
+    """Ethernet + IPv4 + UDP, checksums zero (tshark does not check them by default)."""
+    ulen = 8 + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 1, 0, 64, 17, 0, bytes(src), bytes(dst))
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    eth = bytes.fromhex("020000000002" "020000000001" "0800")
+    return eth + ip + udp
+
+
+def dns_query(qid, names):
+    msg = struct.pack("!HHHHHH", qid, 0x0100, len(names), 0, 0, 0)
+    for n in names:
+        for label in n.split("."):
+            msg += bytes([len(label)]) + label.encode()
+        msg += b"\0" + struct.pack("!HH", 1, 1)
+    return msg
+
+
+def write(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def run(*args):
+    p = subprocess.run([NS, *args], capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+A, B = [192, 0, 2, 1], [198, 51, 100, 7]
+GOOD = write("good.pcap", pcap([
+    (1000.5, udp4(A, B, 40000, 53, dns_query(0x1234, ["example.com", "a.b.example.org"])), None),
+    (1001.25, udp4(B, A, 53, 40000), None),
+    (1001.0, udp4(A, B, 1, 2), None),          # time goes backwards: relative time is negative
+]))
+
+results = []
+
+
+def case(fn):
+    try:
+        fn()
+        results.append((fn.__name__, None))
+    except AssertionError as e:
+        results.append((fn.__name__, str(e) or "assertion failed"))
+    return fn
+
+
+def eq(got, want, what=""):
+    assert got == want, f"{what}: expected {want!r}, got {got!r}"
+
+
+@case
+def fields_basic():
+    rc, out, err = run("-n", "-r", GOOD, "-T", "fields", "-e", "frame.number", "-e", "ip.src",
+                       "-e", "udp.dstport", "-e", "frame.time_relative", "-e", "dns.qry.name")
+    eq(rc, 0, "exit")
+    eq(out.splitlines(), [
+        "1\t192.0.2.1\t53\t0.000000000\texample.com,a.b.example.org",
+        "2\t198.51.100.7\t40000\t0.750000000\t",
+        "3\t192.0.2.1\t2\t0.500000000\t",
+    ], "lines")
+    eq(err, "", "stderr")
+
+
+@case
+def fields_options():
+    rc, out, _ = run("-r", GOOD, "-T", "fields", "-E", "header=y", "-E", "separator=,",
+                     "-E", "quote=d", "-E", "occurrence=f", "-e", "frame.number", "-e", "dns.qry.name",
+                     "-c", "1")
+    eq(rc, 0, "exit")
+    eq(out, 'frame.number,dns.qry.name\n"1","example.com"\n', "output")
+    rc, out, _ = run("-r", GOOD, "-T", "fields", "-E", "occurrence=l", "-E", "separator=/s",
+                     "-e", "frame.number", "-e", "dns.qry.name", "-c", "1")
+    eq(out, "1 a.b.example.org\n", "occurrence=l")
+    rc, out, _ = run("-r", GOOD, "-T", "fields", "-E", "aggregator=/s", "-e", "dns.qry.name", "-c", "1")
+    eq(out, "example.com a.b.example.org\n", "aggregator=/s")
+
+
+@case
+def json_parses():
+    rc, out, _ = run("-r", GOOD, "-T", "json", "-e", "frame.number", "-e", "ip.dst")
+    eq(rc, 0, "exit")
+    doc = json.loads(out)
+    eq(len(doc), 3, "records")
+    eq(doc[0]["_source"]["layers"]["ip.dst"], ["198.51.100.7"], "ip.dst")
+    rc, out, _ = run("-r", GOOD, "-T", "json", "-c", "1")
+    layers = json.loads(out)[0]["_source"]["layers"]
+    eq(layers["dns.qry.name"], ["example.com", "a.b.example.org"], "all fields without -e")
+
+
+@case
+def ek_parses():
+    rc, out, _ = run("-r", GOOD, "-T", "ek", "-e", "udp.srcport")
+    eq(rc, 0, "exit")
+    lines = [json.loads(l) for l in out.splitlines()]
+    eq(len(lines), 6, "two lines per frame")
+    eq(lines[1]["layers"]["udp_srcport"], ["40000"], "udp_srcport")
+    eq(lines[1]["timestamp"], "1000500", "timestamp in ms")
+
+
+@case
+def text_summary():
+    rc, out, _ = run("-r", GOOD)
+    eq(rc, 0, "exit")
+    lines = out.splitlines()
+    eq(len(lines), 3, "lines")
+    assert "192.0.2.1 \u2192 198.51.100.7" in lines[0], lines[0]
+    assert " DNS " in lines[0] and "example.com" in lines[0], lines[0]
+    rc, out, _ = run("-r", GOOD, "-q")
+    eq((rc, out), (0, ""), "-q prints nothing")
+
+
+@case
+def list_fields():
+    rc, out, _ = run("-G", "fields")
+    eq(rc, 0, "exit")
+    names = {l.split("\t")[2] for l in out.splitlines()}
+    for f in ("frame.number", "ip.src", "ipv6.dst", "tcp.srcport", "dns.qry.name",
+              "tls.handshake.extensions_server_name", "netscope.malformed"):
+        assert f in names, f
+
+
+@case
+def usage_errors_exit_1():
+    for args, needle in [(["-r", GOOD, "-T", "fields"], "no fields"),
+                         (["-r", GOOD, "-T", "fields", "-e", "nosuch.field"], "nosuch.field"),
+                         (["-T", "xml", "-r", GOOD], "-T xml"),
+                         (["-r"], "requires an argument"),
+                         (["-c", "0", "-r", GOOD], "-c 0"),
+                         ([], "no input")]:
+        rc, out, err = run(*args)
+        eq(rc, 1, f"exit for {args}")
+        eq(len(err.splitlines()), 1, f"one stderr line for {args}")
+        assert err.startswith("netscope: ") and needle in err, err
+
+
+def one_error_line(err, path):
+    lines = err.splitlines()
+    eq(len(lines), 1, "stderr lines")
+    assert lines[0].startswith(f"netscope: {path}: "), lines[0]
+
+
+@case
+def missing_file():
+    path = os.path.join(TMP, "nope.pcap")
+    rc, out, err = run("-r", path)
+    eq(rc, 2, "exit")
+    one_error_line(err, path)
+
+
+@case
+def not_a_capture():
+    path = write("text.pcap", b"this is not a capture file at all\n")
+    rc, out, err = run("-r", path, "-T", "fields", "-e", "frame.number")
+    eq((rc, out), (2, ""), "exit and output")
+    one_error_line(err, path)
+    assert "not a pcap or pcapng" in err, err
+
+
+@case
+def empty_file():
+    path = write("empty.pcap", b"")
+    rc, out, err = run("-r", path)
+    eq(rc, 2, "exit")
+    one_error_line(err, path)
+
+
+@case
+def header_only_is_valid():
+    path = write("hdr.pcap", pcap([]))
+    rc, out, err = run("-r", path, "-T", "fields", "-e", "frame.number")
+    eq((rc, out, err), (0, "", ""), "empty capture")
+
+
+@case
+def cut_short_reports_what_was_read():
+    data = open(GOOD, "rb").read()
+    path = write("cut.pcap", data[:-10])
+    rc, out, err = run("-r", path, "-T", "fields", "-e", "frame.number")
+    eq(rc, 2, "exit")
+    eq(out, "1\n2\n", "frames before the damage")
+    one_error_line(err, path)
+    assert "frame 3" in err, err
+
+
+@case
+def unsupported_version():
+    path = write("v1.pcap", pcap([], major=1))
+    rc, out, err = run("-r", path)
+    eq(rc, 2, "exit")
+    one_error_line(err, path)
+
+
+@case
+def oversized_record():
+    rec = udp4(A, B, 1, 2)
+    data = pcap([(1.0, rec, None)])
+    # claim a 300 KiB captured length: above the 256 KiB cap, refused before any read
+    bad = data[:24 + 8] + struct.pack("<I", 300 * 1024) + data[24 + 12:]
+    path = write("huge.pcap", bad)
+    rc, out, err = run("-r", path, "-T", "fields", "-e", "frame.number")
+    eq((rc, out), (2, ""), "exit and output")
+    one_error_line(err, path)
+
+
+failed = [r for r in results if r[1]]
+for name, msg in results:
+    print(f"{'ok  ' if not msg else 'FAIL'} {name}{': ' + msg if msg else ''}")
+print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,223 @@
+/* Unit tests for core/flow.c: canonical keys, growth, the cap and its eviction order,
+ * idle timeouts, port reuse and the end-of-run order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core/flow.h"
+
+static const uint8_t A4[4] = { 192, 0, 2, 1 }, B4[4] = { 198, 51, 100, 7 };
+static const uint8_t A6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+struct ended {
+    uint64_t id[64];
+    enum ns_flow_end why[64];
+    unsigned n;
+};
+
+static void on_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+{
+    struct ended *e = arg;
+    if (e->n < 64) {
+        e->id[e->n] = f->id;
+        e->why[e->n] = why;
+    }
+    e->n++;
+}
+
+static void key_is_canonical(void **state)
+{
+    (void)state;
+    struct ns_flow_key k1, k2;
+    bool s1, s2;
+    ns_flow_key_make(&k1, 4, 6, A4, 40000, B4, 443, &s1);
+    ns_flow_key_make(&k2, 4, 6, B4, 443, A4, 40000, &s2);
+    assert_memory_equal(&k1, &k2, sizeof k1);
+    assert_true(s1 != s2);
+    assert_false(s1);                 /* 192.0.2.1 sorts first: the packet from it is not swapped */
+    /* same address both sides: the ports decide */
+    ns_flow_key_make(&k1, 4, 17, A4, 53, A4, 5353, &s1);
+    ns_flow_key_make(&k2, 4, 17, A4, 5353, A4, 53, &s2);
+    assert_memory_equal(&k1, &k2, sizeof k1);
+    assert_true(s1 != s2);
+    /* IPv4 and IPv6, TCP and UDP never share a key */
+    ns_flow_key_make(&k1, 4, 6, A4, 1, B4, 2, &s1);
+    ns_flow_key_make(&k2, 4, 17, A4, 1, B4, 2, &s2);
+    assert_memory_not_equal(&k1, &k2, sizeof k1);
+    ns_flow_key_make(&k2, 6, 6, A6, 1, A6, 2, &s2);
+    assert_int_equal(k2.af, 6);
+    assert_memory_equal(k2.addr[0], A6, 16);
+}
+
+static struct ns_flow *get(struct ns_flow_table *t, uint16_t sport, int64_t ts, bool *created)
+{
+    struct ns_flow_key k;
+    bool sw;
+    ns_flow_key_make(&k, 4, 6, A4, sport, B4, 80, &sw);
+    return ns_flow_table_get(t, &k, sw, ts, created);
+}
+
+static void finds_both_directions(void **state)
+{
+    (void)state;
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 8 };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    struct ns_flow *f = get(&t, 1000, 1, &c);
+    assert_true(c);
+    assert_int_equal(f->id, 1);
+    struct ns_flow_key k;
+    bool sw;
+    ns_flow_key_make(&k, 4, 6, B4, 80, A4, 1000, &sw);
+    struct ns_flow *g = ns_flow_table_get(&t, &k, sw, 2, &c);
+    assert_false(c);
+    assert_int_equal(g->id, 1);
+    assert_int_equal(t.stats.created, 1);
+    ns_flow_table_fini(&t);
+}
+
+static void grows_by_doubling_up_to_cap(void **state)
+{
+    (void)state;
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 100, .initial = 4 };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    for (uint16_t p = 1; p <= 100; p++)
+        assert_non_null(get(&t, p, p, &c));
+    assert_int_equal(t.cap, 100);                 /* 4 8 16 32 64 100 */
+    assert_int_equal(t.stats.grown, 5);
+    assert_int_equal(t.stats.evicted, 0);
+    assert_int_equal(t.stats.active, 100);
+    for (uint16_t p = 1; p <= 100; p++) {          /* every flow still found after growth */
+        struct ns_flow *f = get(&t, p, 1000, &c);
+        assert_false(c);
+        assert_int_equal(f->id, p);
+    }
+    ns_flow_table_fini(&t);
+}
+
+static void full_table_evicts_least_recent(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 3, .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    get(&t, 1, 1, &c);
+    get(&t, 2, 2, &c);
+    get(&t, 3, 3, &c);
+    get(&t, 1, 4, &c);                /* 1 is now the most recent; 2 the least */
+    struct ns_flow *f = get(&t, 4, 5, &c);
+    assert_true(c);
+    assert_int_equal(f->id, 4);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.id[0], 2);
+    assert_int_equal(e.why[0], NS_FLOW_END_EVICTED);
+    assert_int_equal(t.stats.evicted, 1);
+    assert_int_equal(t.stats.active, 3);
+    f = get(&t, 2, 6, &c);            /* the evicted key comes back as a new flow */
+    assert_true(c);
+    assert_int_equal(f->id, 5);
+    assert_int_equal(e.id[1], 3);
+    ns_flow_table_fini(&t);
+}
+
+static void idle_timeout_starts_new_flow(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 8, .idle_ns = 100, .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    get(&t, 1, 0, &c);
+    get(&t, 1, 100, &c);              /* exactly the timeout: still the same flow */
+    assert_false(c);
+    struct ns_flow *f = get(&t, 1, 201, &c);
+    assert_true(c);
+    assert_int_equal(f->id, 2);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.why[0], NS_FLOW_END_IDLE);
+    assert_int_equal(t.stats.timed_out, 1);
+    ns_flow_table_fini(&t);
+}
+
+static void restart_and_end_all_in_creation_order(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 8, .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    get(&t, 5, 1, &c);
+    struct ns_flow *f = get(&t, 6, 2, &c);
+    get(&t, 7, 3, &c);
+    f = ns_flow_table_restart(&t, f, false, 4);   /* port 6 reused: flow 2 ends, 4 begins */
+    assert_int_equal(f->id, 4);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.why[0], NS_FLOW_END_REUSED);
+    struct ns_flow *g = get(&t, 6, 5, &c);
+    assert_false(c);
+    assert_int_equal(g->id, 4);
+    ns_flow_table_end_all(&t);
+    assert_int_equal(e.n, 4);
+    assert_int_equal(e.id[1], 1);
+    assert_int_equal(e.id[2], 3);
+    assert_int_equal(e.id[3], 4);
+    assert_int_equal(e.why[3], NS_FLOW_END_FINAL);
+    assert_int_equal(t.stats.active, 0);
+    ns_flow_table_fini(&t);
+}
+
+static void init_refuses_zero_cap(void **state)
+{
+    (void)state;
+    struct ns_flow_table t;
+    struct ns_err err;
+    struct ns_flow_cfg cfg = { .max_flows = 0 };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, &err), NS_STATUS_USAGE);
+    assert_non_null(strstr(err.msg, "max_flows"));
+}
+
+static void many_flows_with_churn(void **state)
+{
+    (void)state;
+    /* fill, evict and look up across many probe chains: backward-shift deletion must
+     * keep every live key findable */
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 1000 };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    for (uint32_t i = 1; i <= 5000; i++)
+        get(&t, (uint16_t)i, i, &c);
+    assert_int_equal(t.stats.evicted, 4000);
+    for (uint32_t i = 4001; i <= 5000; i++) {
+        struct ns_flow *f = get(&t, (uint16_t)i, 6000, &c);
+        assert_false(c);
+        assert_int_equal(f->id, i);
+    }
+    ns_flow_table_fini(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(key_is_canonical),
+        cmocka_unit_test(finds_both_directions),
+        cmocka_unit_test(grows_by_doubling_up_to_cap),
+        cmocka_unit_test(full_table_evicts_least_recent),
+        cmocka_unit_test(idle_timeout_starts_new_flow),
+        cmocka_unit_test(restart_and_end_all_in_creation_order),
+        cmocka_unit_test(init_refuses_zero_cap),
+        cmocka_unit_test(many_flows_with_churn),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
