@@ -77,10 +77,40 @@ static void put_str(struct collector *c, const void *s, size_t len)
 }
 
 /* One value per layer of the field's protocol. */
+/* Whether field id of layer l was really read. A refused header (hdr_len 0) shows nothing,
+ * as tshark shows nothing of a header its dissector threw on; a cut TCP/UDP header shows
+ * its ports when it holds them, an ICMP header cut below 8 bytes nothing; a TCP header
+ * quoted in an ICMP error has no segment length (tshark computes none for it). */
+static bool shown(enum ns_field_id id, const struct ns_layer *l)
+{
+    bool cut = (l->flags & NS_LAYER_CUT) != 0;
+    switch (l->proto) {
+    case NS_PROTO_TCP:
+        if ((l->flags & NS_LAYER_QUOTED) && (id == NS_FIELD_TCP_LEN || id == NS_FIELD_TCP_SEQ_RAW))
+            return false;
+        if (cut && l->hdr_len < 20)
+            return (id == NS_FIELD_TCP_SRCPORT && l->hdr_len >= 2) ||
+                   (id == NS_FIELD_TCP_DSTPORT && l->hdr_len >= 4) || id == NS_FIELD_TCP_STREAM;
+        return true;
+    case NS_PROTO_UDP:
+        if (cut && l->hdr_len < 8)
+            return (id == NS_FIELD_UDP_SRCPORT && l->hdr_len >= 2) ||
+                   (id == NS_FIELD_UDP_DSTPORT && l->hdr_len >= 4) || id == NS_FIELD_UDP_STREAM;
+        return true;
+    case NS_PROTO_ICMP:
+    case NS_PROTO_ICMPV6:
+        return !(cut && l->hdr_len < 8);
+    default:
+        return l->hdr_len != 0;
+    }
+}
+
 static void layer_value(enum ns_field_id id, const struct ns_frame *f, unsigned i, struct collector *c)
 {
     const struct ns_pkt *pkt = f->pkt;
     const struct ns_layer *l = &pkt->layer[i];
+    if (!shown(id, l))
+        return;
     switch (id) {
     case NS_FIELD_TCP_STREAM:
     case NS_FIELD_UDP_STREAM:
@@ -94,7 +124,10 @@ static void layer_value(enum ns_field_id id, const struct ns_frame *f, unsigned 
         /* 802.3 frames carry a length there; tshark shows it as eth.len, not eth.type */
         if (l->proto == NS_PROTO_ETH && l->u.eth.type > 1500) put_u(c, l->u.eth.type);
         break;
-    case NS_FIELD_VLAN_ID: if (l->proto == NS_PROTO_VLAN) put_u(c, l->u.vlan.id); break;
+    case NS_FIELD_VLAN_ID:
+        /* an 802.1ad S-tag (0x88a8) is tshark's ieee8021ad.id, not vlan.id */
+        if (l->proto == NS_PROTO_VLAN && l->u.vlan.tpid != 0x88a8) put_u(c, l->u.vlan.id);
+        break;
     case NS_FIELD_MPLS_LABEL: if (l->proto == NS_PROTO_MPLS) put_u(c, l->u.mpls.label); break;
     case NS_FIELD_IP_SRC: if (l->proto == NS_PROTO_IPV4) put_addr(c, l->u.ipv4.src); break;
     case NS_FIELD_IP_DST: if (l->proto == NS_PROTO_IPV4) put_addr(c, l->u.ipv4.dst); break;
@@ -103,7 +136,9 @@ static void layer_value(enum ns_field_id id, const struct ns_frame *f, unsigned 
     case NS_FIELD_IP_LEN: if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.total_len); break;
     case NS_FIELD_IP_ID: if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.id); break;
     case NS_FIELD_IP_MF: if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.mf); break;
-    case NS_FIELD_IP_FRAG_OFFSET: if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.frag_off); break;
+    case NS_FIELD_IP_FRAG_OFFSET:     /* tshark prints the field as on the wire: 8-byte units */
+        if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.frag_off / 8u);
+        break;
     case NS_FIELD_IPV6_SRC: if (l->proto == NS_PROTO_IPV6) put_addr(c, l->u.ipv6.src); break;
     case NS_FIELD_IPV6_DST: if (l->proto == NS_PROTO_IPV6) put_addr(c, l->u.ipv6.dst); break;
     case NS_FIELD_IPV6_NXT: if (l->proto == NS_PROTO_IPV6) put_u(c, l->u.ipv6.nxt); break;
@@ -182,7 +217,7 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
         put_u(&c, rec->wirelen);     /* a custom block's: its data length, as tshark */
         return c.n;
     case NS_FIELD_FRAME_CAP_LEN:
-        if (rec->kind == NS_REC_PACKET) put_u(&c, rec->caplen);
+        put_u(&c, rec->caplen);
         return c.n;
     case NS_FIELD_FRAME_TIME_EPOCH:
         if (rec->has_ts) put_i(&c, rec->ts_ns);    /* simple packet blocks have none */

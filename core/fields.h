@@ -47,7 +47,7 @@ enum ns_fdisp {
     X(ETH_SRC,        "eth.src",             ETHER, NONE, "Source", "Ethernet source address") \
     X(ETH_DST,        "eth.dst",             ETHER, NONE, "Destination", "Ethernet destination address") \
     X(ETH_TYPE,       "eth.type",            U16,  HEX,  "Type", "Ethertype of an Ethernet II frame") \
-    X(VLAN_ID,        "vlan.id",             U16,  DEC,  "VLAN ID", "802.1Q/802.1ad VLAN identifier, one per tag") \
+    X(VLAN_ID,        "vlan.id",             U16,  DEC,  "VLAN ID", "802.1Q VLAN identifier (0x8100, 0x9100), one per tag; 802.1ad S-tags (0x88a8) are not listed") \
     X(MPLS_LABEL,     "mpls.label",          U32,  DEC,  "MPLS Label", "One per label in the stack") \
     X(IP_SRC,         "ip.src",              IPV4, NONE, "Source Address", "IPv4 source, every header (tunnels, ICMP quotes)") \
     X(IP_DST,         "ip.dst",              IPV4, NONE, "Destination Address", "IPv4 destination, every header") \
@@ -56,7 +56,7 @@ enum ns_fdisp {
     X(IP_LEN,         "ip.len",              U16,  DEC,  "Total Length", "IPv4 total length field") \
     X(IP_ID,          "ip.id",               U16,  HEX,  "Identification", "IPv4 identification") \
     X(IP_MF,          "ip.flags.mf",         BOOL, NONE, "More fragments", "IPv4 MF flag") \
-    X(IP_FRAG_OFFSET, "ip.frag_offset",      U16,  DEC,  "Fragment Offset", "IPv4 fragment offset in bytes") \
+    X(IP_FRAG_OFFSET, "ip.frag_offset",      U16,  DEC,  "Fragment Offset", "IPv4 fragment offset in 8-byte units, as on the wire") \
     X(IPV6_SRC,       "ipv6.src",            IPV6, NONE, "Source Address", "IPv6 source, every header") \
     X(IPV6_DST,       "ipv6.dst",            IPV6, NONE, "Destination Address", "IPv6 destination, every header") \
     X(IPV6_NXT,       "ipv6.nxt",            U8,   DEC,  "Next Header", "First next-header value of the IPv6 header") \

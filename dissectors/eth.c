@@ -73,5 +73,15 @@ enum ns_status ns_llc_dissect(struct ns_cur *c, struct ns_pkt *pkt)
         l->hdr_len = 3;
     }
     pkt->next.kind = NS_NEXT_NONE;
+    /* RFC 1042: SNAP (DSAP = SSAP = 0xAA, UI) with OUI 00-00-00 carries an ethertype, so
+     * IP over 802.3 is followed as tshark follows it. Other OUIs stop here. */
+    if (l->u.llc.dsap == 0xaa && l->u.llc.ssap == 0xaa && l->u.llc.ctrl == 0x03 &&
+        c->len >= 5 && c->p[0] == 0 && c->p[1] == 0 && c->p[2] == 0) {
+        ns_cur_skip(c, 3);
+        uint16_t type = ns_cur_be16(c);
+        l->hdr_len = 8;
+        pkt->next.kind = NS_NEXT_ETHERTYPE;
+        pkt->next.val = type;
+    }
     return NS_STATUS_OK;
 }

@@ -94,7 +94,7 @@ static void addresses(void **state)
 static void strings_escape_controls_only(void **state)
 {
     (void)state;
-    struct ns_val v = { .s = "a\tb\xe2\x80\x99" "c\n", .len = 7 };
+    struct ns_val v = { .s = "a\tb\xe2\x80\x99" "c\n", .len = 8 };
     assert_string_equal(fmt(NS_FIELD_DNS_QRY_NAME, &v), "a\\x09b\xe2\x80\x99" "c\\x0a");
     char small[4];
     v = (struct ns_val){ .s = "abcdef", .len = 6 };
