@@ -110,7 +110,8 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         if (ip->proto == NS_PROTO_IPV4)
             ns_flow_key_make(&k, 4, tcp ? 6 : 17, ip->u.ipv4.src, sport, ip->u.ipv4.dst, dport, &sw);
         else
-            ns_flow_key_make(&k, 6, tcp ? 6 : 17, ip->u.ipv6.src, sport, ip->u.ipv6.dst, dport, &sw);
+            ns_flow_key_make(&k, 6, tcp ? 6 : 17, ip->u.ipv6.src, sport,
+                             ip->u.ipv6.has_final_dst ? ip->u.ipv6.final_dst : ip->u.ipv6.dst, dport, &sw);
         struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
         if (f == NULL)
             continue;

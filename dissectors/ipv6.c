@@ -40,6 +40,8 @@
  * Never:  allocates, prints, reads past the cursor. */
 #include "dissect.h"
 
+#include <string.h>
+
 #define IPV6_HDR_LEN 40
 
 #define IPPROTO_HOPOPTS  0
@@ -128,9 +130,26 @@ static enum ns_status ipv6_chain(struct ns_cur *c, struct ns_pkt *pkt, struct ip
                 *c = rest;
             }
             break;
-        case IPPROTO_ROUTING:
+        case IPPROTO_ROUTING: {
             l->u.ipv6.ext |= NS_IPV6_EXT_ROUTE;
+            /* The packet is on its way to the routing header's last address, and the
+             * transport pseudo-header uses it (RFC 8200 section 8.1): Wireshark keys the
+             * TCP/UDP conversation on it. Type 0 (RFC 2460) lists the addresses in order,
+             * type 4 (SRH, RFC 8754) in reverse; type 2 (RFC 6275) holds the home address. */
+            uint8_t type = ns_cur_u8(&h), left = ns_cur_u8(&h);
+            ns_cur_skip(&h, 4);
+            size_t naddr = h.len / 16;
+            const uint8_t *a = NULL;
+            if ((type == 0 || type == 2) && left > 0 && naddr > 0)
+                a = h.p + (naddr - 1) * 16;
+            else if (type == 4 && left > 0 && naddr > 0)
+                a = h.p;
+            if (a != NULL && !h.short_read) {
+                memcpy(l->u.ipv6.final_dst, a, 16);
+                l->u.ipv6.has_final_dst = 1;
+            }
             break;
+        }
         case IPPROTO_DSTOPTS:
             l->u.ipv6.ext |= NS_IPV6_EXT_DST;
             break;

@@ -150,6 +150,8 @@ struct ns_layer {
             uint8_t frag_m;
             uint16_t frag_off;                 /* in bytes */
             uint32_t frag_id, jumbo_len;
+            uint8_t has_final_dst;             /* a routing header names the final destination */
+            uint8_t final_dst[16];             /* ... which transport conversations use */
         } ipv6;
         struct { uint16_t flags_ver, proto; uint32_t key; } gre;
         struct {
