@@ -11,6 +11,7 @@
 #define NS_PACKET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../core/status.h"
@@ -234,6 +235,40 @@ static inline enum ns_status ns_pkt_mark(struct ns_pkt *pkt, enum ns_malformed w
         pkt->malformed = (uint16_t)why;  /* the first fault is the cause; later ones are echoes */
     pkt->next.kind = NS_NEXT_NONE;
     return NS_STATUS_MALFORMED;
+}
+
+/* Records a fault that does not stop dissection (tshark only warns): the reason is kept,
+ * the caller goes on. */
+static inline void ns_pkt_soft_mark(struct ns_pkt *pkt, enum ns_malformed why)
+{
+    if (pkt->malformed == NS_MALFORMED_NONE)
+        pkt->malformed = (uint16_t)why;
+}
+
+/* The payload length the IP layer just before a transport header claims (IPv4 total
+ * length less its header; IPv6 payload or jumbo length less the extension headers).
+ * *ipv is 4 or 6 when there is such a layer with a usable length, else 0. */
+static inline size_t ns_pkt_ip_claim(const struct ns_pkt *pkt, int *ipv)
+{
+    *ipv = 0;
+    if (pkt->nlayers == 0)
+        return 0;
+    const struct ns_layer *ip = &pkt->layer[pkt->nlayers - 1];
+    if (ip->proto == NS_PROTO_IPV4 && ip->u.ipv4.total_len >= ip->hdr_len) {
+        *ipv = 4;
+        return (size_t)ip->u.ipv4.total_len - ip->hdr_len;
+    }
+    if (ip->proto == NS_PROTO_IPV6 && ip->hdr_len >= 40) {
+        size_t ext = (size_t)ip->hdr_len - 40;
+        size_t plen = ip->u.ipv6.plen;
+        if (plen == 0 && ip->u.ipv6.jumbo_len > 0)
+            plen = ip->u.ipv6.jumbo_len;
+        if (plen >= ext) {
+            *ipv = 6;
+            return plen - ext;
+        }
+    }
+    return 0;
 }
 
 /* Appends a zeroed layer for proto starting at hdr; NULL (and the packet marked

@@ -39,37 +39,6 @@
 #define TCPOPT_SACK      5      /* RFC 2018 section 3 */
 #define TCPOPT_TS        8      /* RFC 7323 section 3.2 */
 
-/* Records a fault that does not stop dissection (see the opening comment). */
-static void tcp_soft_mark(struct ns_pkt *pkt, enum ns_malformed why)
-{
-    if (pkt->malformed == NS_MALFORMED_NONE)
-        pkt->malformed = (uint16_t)why;
-}
-
-/* The IP payload length the layer before the TCP header claims, or have_ip = 0. */
-static size_t tcp_ip_claim(const struct ns_pkt *pkt, int *have_ip)
-{
-    *have_ip = 0;
-    if (pkt->nlayers == 0)
-        return 0;
-    const struct ns_layer *ip = &pkt->layer[pkt->nlayers - 1];
-    if (ip->proto == NS_PROTO_IPV4 && ip->u.ipv4.total_len >= ip->hdr_len) {
-        *have_ip = 1;
-        return (size_t)ip->u.ipv4.total_len - ip->hdr_len;
-    }
-    if (ip->proto == NS_PROTO_IPV6 && ip->hdr_len >= 40) {
-        size_t ext = (size_t)ip->hdr_len - 40;
-        size_t plen = ip->u.ipv6.plen;
-        if (plen == 0 && ip->u.ipv6.jumbo_len > 0)
-            plen = ip->u.ipv6.jumbo_len;
-        if (plen >= ext) {
-            *have_ip = 1;
-            return plen - ext;
-        }
-    }
-    return 0;
-}
-
 /* Walks the option bytes. opts holds what was captured of them; missing is how many
  * option bytes the capture lacks (snaplen), so an option running into that gap is cut,
  * not invalid. */
@@ -84,18 +53,18 @@ static void tcp_options(struct ns_cur opts, size_t missing, struct ns_layer *l,
             continue;
         if (opts.len == 0) {
             if (missing == 0)
-                tcp_soft_mark(pkt, NS_MALFORMED_TCP_OPT);   /* no room for a length */
+                ns_pkt_soft_mark(pkt, NS_MALFORMED_TCP_OPT);   /* no room for a length */
             return;
         }
         uint8_t len = ns_cur_u8(&opts);
         if (len < 2) {
-            tcp_soft_mark(pkt, NS_MALFORMED_TCP_OPT);
+            ns_pkt_soft_mark(pkt, NS_MALFORMED_TCP_OPT);
             return;
         }
         size_t dlen = (size_t)len - 2;
         if (dlen > opts.len) {
             if (dlen > opts.len + missing)
-                tcp_soft_mark(pkt, NS_MALFORMED_TCP_OPT);
+                ns_pkt_soft_mark(pkt, NS_MALFORMED_TCP_OPT);
             return;
         }
         struct ns_cur d = ns_cur_sub(&opts, dlen);
@@ -139,14 +108,14 @@ static void tcp_options(struct ns_cur opts, size_t missing, struct ns_layer *l,
             break;
         }
         if (!ok)
-            tcp_soft_mark(pkt, NS_MALFORMED_TCP_OPT);
+            ns_pkt_soft_mark(pkt, NS_MALFORMED_TCP_OPT);
     }
 }
 
 enum ns_status ns_tcp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
 {
     int have_ip;
-    size_t claim = tcp_ip_claim(pkt, &have_ip);
+    size_t claim = ns_pkt_ip_claim(pkt, &have_ip);
     size_t avail = c->len;                  /* captured bytes from the header on */
     if (!have_ip || claim < avail)
         claim = avail;

@@ -29,40 +29,10 @@
 #define UDP_HDR_LEN 8
 #define UDP_JUMBO_MIN 65536u
 
-static void udp_soft_mark(struct ns_pkt *pkt, enum ns_malformed why)
-{
-    if (pkt->malformed == NS_MALFORMED_NONE)
-        pkt->malformed = (uint16_t)why;
-}
-
-/* The IP payload length the layer before the UDP header claims; ipv = 0 (no IP layer), 4, 6. */
-static size_t udp_ip_claim(const struct ns_pkt *pkt, int *ipv)
-{
-    *ipv = 0;
-    if (pkt->nlayers == 0)
-        return 0;
-    const struct ns_layer *ip = &pkt->layer[pkt->nlayers - 1];
-    if (ip->proto == NS_PROTO_IPV4 && ip->u.ipv4.total_len >= ip->hdr_len) {
-        *ipv = 4;
-        return (size_t)ip->u.ipv4.total_len - ip->hdr_len;
-    }
-    if (ip->proto == NS_PROTO_IPV6 && ip->hdr_len >= 40) {
-        size_t ext = (size_t)ip->hdr_len - 40;
-        size_t plen = ip->u.ipv6.plen;
-        if (plen == 0 && ip->u.ipv6.jumbo_len > 0)
-            plen = ip->u.ipv6.jumbo_len;
-        if (plen >= ext) {
-            *ipv = 6;
-            return plen - ext;
-        }
-    }
-    return 0;
-}
-
 enum ns_status ns_udp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
 {
     int ipv;
-    size_t claim = udp_ip_claim(pkt, &ipv);
+    size_t claim = ns_pkt_ip_claim(pkt, &ipv);
     size_t avail = c->len;
     if (ipv == 0 || claim < avail)
         claim = avail;
@@ -89,14 +59,14 @@ enum ns_status ns_udp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
     if (ulen == 0 && ipv == 6) {
         ulen = claim;                       /* RFC 2675 section 4 */
         if (claim < UDP_JUMBO_MIN && !quoted)
-            udp_soft_mark(pkt, NS_MALFORMED_UDP_LEN);
+            ns_pkt_soft_mark(pkt, NS_MALFORMED_UDP_LEN);
     }
     if (ulen < UDP_HDR_LEN)
         return ns_pkt_mark(pkt, NS_MALFORMED_UDP_LEN);
 
     size_t want = ulen - UDP_HDR_LEN;
     if (!quoted && ulen > claim) {
-        udp_soft_mark(pkt, NS_MALFORMED_UDP_LEN);
+        ns_pkt_soft_mark(pkt, NS_MALFORMED_UDP_LEN);
         want = claim - UDP_HDR_LEN;         /* what the IP datagram holds */
     }
     *c = ns_cur_sub(c, want);
