@@ -27,6 +27,10 @@ void ns_args_usage(FILE *out)
           "  -q                       no per-frame output\n"
           "  -z conv,tcp|conv,udp|conv,ip|conv,ipv6\n"
           "                           conversation table, as tshark's, with exact byte counts\n"
+          "  --flows FILE             one record per flow at the end: CSV, JSON or JSON Lines\n"
+          "                           by FILE's extension (docs/flows.md)\n"
+          "  --flows-format csv|json|jsonl\n"
+          "                           the --flows format whatever the extension\n"
           "\n"
           "Other:\n"
           "  -G fields                list every field netscope knows\n"
@@ -87,6 +91,17 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        if (strcmp(arg, "--flows") == 0 || strcmp(arg, "--flows-format") == 0) {
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            if (arg[7] == '\0')
+                a->flows_path = argv[++i];
+            else
+                a->flows_format = argv[++i];
+            continue;
+        }
+        if (arg[0] == '-' && arg[1] == '-')
+            return ns_err_set(err, NS_STATUS_USAGE, "unknown option '%s'", arg), -1;
         if (arg[0] != '-' || arg[1] == '\0')
             return ns_err_set(err, NS_STATUS_USAGE, "unexpected argument '%s' (capture filters are not supported yet)", arg), -1;
         char opt = arg[1];

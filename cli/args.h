@@ -30,6 +30,8 @@ struct ns_args {
     char occurrence;                    /* -E occurrence=f|l|a */
     char quote;                         /* -E quote=d|s|n: the character, or 0 */
     bool list_fields;                   /* -G fields */
+    const char *flows_path;             /* --flows FILE */
+    const char *flows_format;           /* --flows-format csv|json|jsonl */
     const char *stats[32];              /* -z, in order */
     size_t nstats;
     bool help, version;

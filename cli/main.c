@@ -2,6 +2,8 @@
  * Exit status: 0 success; 1 usage error (as tshark); 2 the input could not be read, wholly
  * or from some record on (everything before that record was still printed). */
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +11,33 @@
 #include "../core/engine.h"
 #include "args.h"
 #include "conv.h"
+#include "flows_out.h"
 #include "input.h"
 #include "output.h"
 
 #define NS_VERSION "0.1.0"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* What the engine tells at each flow's end goes to every consumer. */
+struct flow_sinks {
+    struct ns_conv *conv;
+    struct ns_flows_out *flows;
+};
+
+static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+{
+    struct flow_sinks *s = arg;
+    ns_conv_on_end(f, why, s->conv);
+    if (s->flows != NULL)
+        ns_flows_write(s->flows, f, why);
+}
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
                     struct ns_output *o)
@@ -25,9 +50,9 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
         return 2;
     }
     struct ns_rec rec;
-    enum ns_status s;
+    enum ns_status s = NS_STATUS_OK;
     int rc = 0;
-    while ((s = ns_reader_next(&in.reader, &rec, &err)) == NS_STATUS_OK) {
+    while (!interrupted && (s = ns_reader_next(&in.reader, &rec, &err)) == NS_STATUS_OK) {
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
         ns_output_frame(o, f);
         if (a->count != 0 && eng->stats.frames >= a->count)
@@ -76,14 +101,34 @@ int main(int argc, char **argv)
         }
     }
 
+    static struct ns_flows_out flows;
+    struct flow_sinks sinks = { &conv, NULL };
+    if (args.flows_path != NULL) {
+        enum ns_flows_format ff;
+        if (ns_flows_format_of(args.flows_path, args.flows_format, &ff, &err) != 0) {
+            fprintf(stderr, "netscope: %s\n", err.msg);
+            return 1;
+        }
+        if (ns_flows_open(&flows, args.flows_path, ff, &err) != 0) {
+            fprintf(stderr, "netscope: %s\n", err.msg);
+            return 2;
+        }
+        sinks.flows = &flows;
+    }
+    /* Ctrl-C ends the run like the end of the file: what was read is reported and every
+     * output is completed, so nothing is left half written. */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
     /* The engine holds the per-frame packet (a few KiB): static, not on the stack. */
     static struct ns_engine eng;
-    struct ns_engine_cfg cfg = { .on_flow_end = ns_conv_on_end, .arg = &conv };
+    struct ns_engine_cfg cfg = { .on_flow_end = on_flow_end, .arg = &sinks };
     if (ns_engine_init(&eng, &cfg, &err) != NS_STATUS_OK) {
         fprintf(stderr, "netscope: %s\n", err.msg);
+        ns_flows_close(&flows, false, &err);
         return 2;
     }
     struct ns_output o;
@@ -93,6 +138,12 @@ int main(int argc, char **argv)
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
     if (conv.oom) {
         fprintf(stderr, "netscope: out of memory for the conversation tables\n");
+        rc = 2;
+    }
+    /* an input that could not be read at all leaves no flow file behind */
+    bool read_some = eng.stats.frames > 0 || rc == 0;
+    if (sinks.flows != NULL && ns_flows_close(&flows, read_some, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
         rc = 2;
     }
     ns_conv_print(&conv, stdout, eng.first_ts_ns);

@@ -1,5 +1,5 @@
 /* core/sha1.c: SHA-1 as FIPS 180-4 specifies it; section numbers refer to that text. */
-#include "core/sha1.h"
+#include "sha1.h"
 
 #include <string.h>
 
@@ -79,6 +79,8 @@ void ns_sha1_update(struct ns_sha1 *s, const void *data, size_t len)
 {
     const uint8_t *p = data;
 
+    if (len == 0)
+        return;                 /* data may be NULL then; memcpy must not see it */
     s->total += len;
     if (s->nbuf > 0) {
         size_t take = NS_SHA1_BLOCK - s->nbuf;

@@ -85,7 +85,8 @@ static bool header_broken(const struct ns_pkt *pkt, unsigned i)
 void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
                     struct ns_track_out *out)
 {
-    const struct ns_layer *ip = NULL;
+    const struct ns_layer *ip = NULL, *net = NULL;   /* net: innermost unquoted IP */
+    bool transport_after_net = false;
     struct ns_flow *last = NULL;
     bool last_sw = false;
     out->flow_id = 0;
@@ -98,10 +99,16 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
             ip = l;
             if (!quoted && !(l->proto == NS_PROTO_IPV6 && ipv6_unfinished_fragment(pkt, l)))
                 count_pair(t, rec, l);
+            if (!quoted) {
+                net = l;
+                transport_after_net = false;
+            }
             continue;
         }
         if (ip == NULL || (l->proto != NS_PROTO_TCP && l->proto != NS_PROTO_UDP))
             continue;
+        if (!quoted)
+            transport_after_net = true;
         bool tcp = l->proto == NS_PROTO_TCP;
         uint16_t sport = tcp ? l->u.tcp.sport : l->u.udp.sport;
         uint16_t dport = tcp ? l->u.tcp.dport : l->u.udp.dport;
@@ -148,6 +155,24 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         count(f, sw, rec);
         last = f;
         last_sw = sw;
+    }
+    if (last == NULL && net != NULL && !transport_after_net && !(pkt->flags & NS_PKT_FRAGMENT)) {
+        /* Any other IP protocol (ICMP, GRE endpoints, ...) is a flow of its address pair
+         * and protocol, so every IP packet belongs to a flow. */
+        struct ns_flow_key k;
+        bool sw, created;
+        if (net->proto == NS_PROTO_IPV4)
+            ns_flow_key_make(&k, 4, net->u.ipv4.proto, net->u.ipv4.src, 0, net->u.ipv4.dst, 0, &sw);
+        else
+            ns_flow_key_make(&k, 6, net->u.ipv6.proto, net->u.ipv6.src, 0, net->u.ipv6.dst, 0, &sw);
+        if (k.proto != 0 && net->hdr_len != 0) {
+            struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
+            if (f != NULL) {
+                count(f, sw, rec);
+                last = f;
+                last_sw = sw;
+            }
+        }
     }
     if (last != NULL) {
         out->flow_id = last->id;

@@ -232,6 +232,51 @@ def oversized_record():
     one_error_line(err, path)
 
 
+def no_leftovers(prefix):
+    left = [f for f in os.listdir(TMP) if f.startswith(prefix + ".")]
+    eq(left, [], "temporary files left")
+
+
+@case
+def flows_csv_json_jsonl():
+    import csv
+    base = os.path.join(TMP, "flows")
+    for ext in ("csv", "json", "jsonl"):
+        path = f"{base}.{ext}"
+        rc, out, err = run("-r", GOOD, "-q", "--flows", path)
+        eq((rc, out, err), (0, "", ""), f"run for .{ext}")
+        text = open(path, encoding="utf-8").read()
+        if ext == "csv":
+            rows = list(csv.DictReader(text.splitlines()))
+        elif ext == "json":
+            rows = json.loads(text)
+        else:
+            rows = [json.loads(l) for l in text.splitlines()]
+        eq(len(rows), 2, f"flows in .{ext}")      # 192.0.2.1:40000<->:53, and :1<->:2
+        r = rows[0]
+        eq((r["id.orig_h"], str(r["id.orig_p"]), r["id.resp_h"], str(r["id.resp_p"]), r["proto"]),
+           ("192.0.2.1", "40000", "198.51.100.7", "53", "udp"), f"first flow in .{ext}")
+        eq((str(r["orig_pkts"]), str(r["resp_pkts"])), ("1", "1"), f"packets in .{ext}")
+        eq(float(r["duration"]), 0.75, f"duration in .{ext}")
+        no_leftovers("flows." + ext)
+
+
+@case
+def flows_format_option_and_errors():
+    path = os.path.join(TMP, "flows.out")
+    rc, _, err = run("-r", GOOD, "-q", "--flows", path)
+    eq(rc, 1, "unknown extension is a usage error")
+    assert "--flows-format" in err, err
+    rc, _, _ = run("-r", GOOD, "-q", "--flows", path, "--flows-format", "jsonl")
+    eq(rc, 0, "--flows-format")
+    eq(len(open(path).read().splitlines()), 2, "jsonl lines")
+    missing = os.path.join(TMP, "missing.csv")
+    rc, _, _ = run("-r", os.path.join(TMP, "nope.pcap"), "--flows", missing)
+    eq(rc, 2, "unreadable input")
+    assert not os.path.exists(missing), "no flow file for an input that could not be read"
+    no_leftovers("missing.csv")
+
+
 failed = [r for r in results if r[1]]
 for name, msg in results:
     print(f"{'ok  ' if not msg else 'FAIL'} {name}{': ' + msg if msg else ''}")

@@ -1,0 +1,185 @@
+#define _POSIX_C_SOURCE 200809L
+#include "flows_out.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/fields.h"
+
+int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *out, struct ns_err *err)
+{
+    const char *ext = fmt;
+    if (ext == NULL) {
+        ext = strrchr(path, '.');
+        ext = ext != NULL ? ext + 1 : "";
+    }
+    if (strcmp(ext, "csv") == 0) *out = NS_FLOWS_CSV;
+    else if (strcmp(ext, "json") == 0) *out = NS_FLOWS_JSON;
+    else if (strcmp(ext, "jsonl") == 0 || strcmp(ext, "ndjson") == 0) *out = NS_FLOWS_JSONL;
+    else {
+        ns_err_set(err, NS_STATUS_USAGE, "%s: cannot tell the flow format (use .csv, .json, .jsonl "
+                   "or --flows-format csv|json|jsonl)", fmt != NULL ? fmt : path);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const columns[] = {
+    "ts", "flow_id", "community_id", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p",
+    "proto", "stream", "duration", "orig_pkts", "resp_pkts", "orig_frame_bytes",
+    "resp_frame_bytes", "tcp_flags", "end_reason",
+};
+#define NCOL (sizeof columns / sizeof columns[0])
+
+int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format fmt, struct ns_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->fmt = fmt;
+    if (strlen(path) >= sizeof o->path) {
+        ns_err_set(err, NS_STATUS_USAGE, "%s: path too long", path);
+        return -1;
+    }
+    strcpy(o->path, path);
+    snprintf(o->tmp, sizeof o->tmp, "%s.XXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0 || (o->f = fdopen(fd, "w")) == NULL) {
+        ns_err_set(err, NS_STATUS_FORMAT, "%s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(o->tmp);
+        }
+        return -1;
+    }
+    /* mkstemp makes the file 0600; give it the mode a plain fopen would have */
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
+    if (fmt == NS_FLOWS_CSV) {
+        for (size_t i = 0; i < NCOL; i++)
+            fprintf(o->f, "%s%s", i ? "," : "", columns[i]);
+        fputs("\r\n", o->f);      /* RFC 4180 records end in CRLF */
+    } else if (fmt == NS_FLOWS_JSON) {
+        fputs("[\n", o->f);
+    }
+    return 0;
+}
+
+static const char *proto_name(uint8_t p, char *buf, size_t cap)
+{
+    switch (p) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1: return "icmp";
+    case 58: return "icmpv6";
+    default: snprintf(buf, cap, "%u", p); return buf;
+    }
+}
+
+static const char *end_name(enum ns_flow_end why)
+{
+    switch (why) {
+    case NS_FLOW_END_EVICTED: return "evicted";
+    case NS_FLOW_END_IDLE: return "idle";
+    case NS_FLOW_END_REUSED: return "reused";
+    case NS_FLOW_END_FINAL: return "end";
+    }
+    return "?";
+}
+
+static void secs(int64_t ns, char *buf, size_t cap)
+{
+    struct ns_val v = { .v.i = ns };
+    ns_field_format(NS_FIELD_FRAME_TIME_REL, &v, buf, cap);
+}
+
+void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flow_end why)
+{
+    if (o->f == NULL || f->key.proto == 0 || f->frames[0] + f->frames[1] == 0)
+        return;
+    int a = f->a_is_1 ? 1 : 0, b = 1 - a;
+    char ah[64], bh[64], ts[40], dur[40], pb[8], stream[16] = "", cid[8] = "";
+    struct ns_val v = { .v.addr = f->key.addr[a] };
+    enum ns_field_id af = f->key.af == 4 ? NS_FIELD_IP_SRC : NS_FIELD_IPV6_SRC;
+    ns_field_format(af, &v, ah, sizeof ah);
+    v.v.addr = f->key.addr[b];
+    ns_field_format(af, &v, bh, sizeof bh);
+    secs(f->first_ns, ts, sizeof ts);
+    secs(f->last_ns - f->first_ns, dur, sizeof dur);
+    if (f->key.proto == 6 || f->key.proto == 17)
+        snprintf(stream, sizeof stream, "%u", f->stream);
+    /* values in column order; numbers are written bare in JSON, strings quoted */
+    char num[6][24];
+    snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)f->id);
+    snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)f->frames[0]);
+    snprintf(num[2], sizeof num[2], "%llu", (unsigned long long)f->frames[1]);
+    snprintf(num[3], sizeof num[3], "%llu", (unsigned long long)f->bytes[0]);
+    snprintf(num[4], sizeof num[4], "%llu", (unsigned long long)f->bytes[1]);
+    snprintf(num[5], sizeof num[5], "%u", f->tcp_flags);
+    char op[8], rp[8];
+    snprintf(op, sizeof op, "%u", f->key.port[a]);
+    snprintf(rp, sizeof rp, "%u", f->key.port[b]);
+    const char *val[NCOL] = { ts, num[0], cid, ah, op, bh, rp, proto_name(f->key.proto, pb, sizeof pb),
+                              stream, dur, num[1], num[2], num[3], num[4], num[5], end_name(why) };
+    const bool isnum[NCOL] = { true, true, false, false, true, false, true, false,
+                               true, true, true, true, true, true, true, false };
+    if (o->fmt == NS_FLOWS_CSV) {
+        /* no value holds a comma, quote or newline: addresses, numbers and names */
+        for (size_t i = 0; i < NCOL; i++)
+            fprintf(o->f, "%s%s", i ? "," : "", val[i]);
+        fputs("\r\n", o->f);
+    } else {
+        if (o->fmt == NS_FLOWS_JSON && o->n > 0)
+            fputs(",\n", o->f);
+        putc('{', o->f);
+        bool first = true;
+        for (size_t i = 0; i < NCOL; i++) {
+            if (val[i][0] == '\0')
+                continue;       /* absent, not empty: e.g. no stream for ICMP */
+            fprintf(o->f, isnum[i] ? "%s\"%s\":%s" : "%s\"%s\":\"%s\"", first ? "" : ",", columns[i], val[i]);
+            first = false;
+        }
+        putc('}', o->f);
+        if (o->fmt == NS_FLOWS_JSONL)
+            putc('\n', o->f);
+    }
+    o->n++;
+    if (ferror(o->f))
+        o->failed = true;
+}
+
+int ns_flows_close(struct ns_flows_out *o, bool ok, struct ns_err *err)
+{
+    if (o->f == NULL)
+        return 0;
+    if (o->fmt == NS_FLOWS_JSON)
+        fputs(o->n ? "\n]\n" : "]\n", o->f);
+    bool bad = o->failed || ferror(o->f);
+    int e = errno;
+    if (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0) {
+        bad = true;
+        e = errno;
+    }
+    if (fclose(o->f) != 0 && !bad) {
+        bad = true;
+        e = errno;
+    }
+    o->f = NULL;
+    if (!ok || bad) {
+        unlink(o->tmp);
+        if (bad) {
+            ns_err_set(err, NS_STATUS_FORMAT, "%s: write failed: %s", o->path, strerror(e));
+            return -1;
+        }
+        return 0;
+    }
+    if (rename(o->tmp, o->path) != 0) {
+        e = errno;
+        unlink(o->tmp);
+        ns_err_set(err, NS_STATUS_FORMAT, "%s: %s", o->path, strerror(e));
+        return -1;
+    }
+    return 0;
+}

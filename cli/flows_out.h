@@ -1,0 +1,35 @@
+/* cli/flows_out.h: --flows FILE: one record per flow, as CSV (RFC 4180, with a header),
+ * JSON (one array) or JSON Lines. Columns are documented in docs/flows.md; names follow
+ * Zeek's conn.log where the meaning is the same.
+ * Records are written as flows end (evicted, reused ports, end of run) into a temporary
+ * file beside FILE, which is renamed onto FILE only when the run ends well: an error or an
+ * interruption never leaves a half-written FILE. */
+#ifndef NS_CLI_FLOWS_OUT_H
+#define NS_CLI_FLOWS_OUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../core/flow.h"
+
+enum ns_flows_format { NS_FLOWS_CSV, NS_FLOWS_JSON, NS_FLOWS_JSONL };
+
+struct ns_flows_out {
+    FILE *f;
+    char path[4096], tmp[4112];
+    enum ns_flows_format fmt;
+    unsigned long long n;
+    bool failed;
+};
+
+/* The format named by fmt ("csv", "json", "jsonl"), or by path's extension when fmt is
+ * NULL. Returns -1 (err filled) when neither says. */
+int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *out, struct ns_err *err);
+
+int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format fmt, struct ns_err *err);
+void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flow_end why);
+/* Finishes and renames into place (ok) or removes the temporary file (!ok). Returns -1 with
+ * err filled when writing failed. */
+int ns_flows_close(struct ns_flows_out *o, bool ok, struct ns_err *err);
+
+#endif
