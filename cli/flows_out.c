@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../core/fields.h"
+#include "../core/track.h"
 
 int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *out, struct ns_err *err)
 {
@@ -100,7 +101,8 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flo
     if (o->f == NULL || f->key.proto == 0 || f->frames[0] + f->frames[1] == 0)
         return;
     int a = f->a_is_1 ? 1 : 0, b = 1 - a;
-    char ah[64], bh[64], ts[40], dur[40], pb[8], stream[16] = "", cid[8] = "";
+    char ah[64], bh[64], ts[40], dur[40], pb[8], stream[16] = "", cid[32];
+    ns_track_community_id(f, cid);
     struct ns_val v = { .v.addr = f->key.addr[a] };
     enum ns_field_id af = f->key.af == 4 ? NS_FIELD_IP_SRC : NS_FIELD_IPV6_SRC;
     ns_field_format(af, &v, ah, sizeof ah);

@@ -240,6 +240,13 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
     case NS_FIELD_NS_FLOW_ID:
         if (f->track != NULL && f->track->flow_id != 0) put_u(&c, f->track->flow_id);
         return c.n;
+    case NS_FIELD_NS_FLOW_COMMUNITY_ID:
+        /* computed when asked for, not per packet: a SHA-1 is too dear for the hot path */
+        if (f->track != NULL && f->track->flow != NULL && c.max > 0) {
+            ns_track_community_id(f->track->flow, ((struct ns_frame *)f)->cid);
+            put_str(&c, f->cid, strlen(f->cid));
+        }
+        return c.n;
     case NS_FIELD_NS_FLOW_DIR:
         if (f->track != NULL && f->track->flow_id != 0) put_u(&c, f->track->flow_dir);
         return c.n;

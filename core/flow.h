@@ -38,7 +38,7 @@ struct ns_flow {
     uint64_t id;                /* creation order over the run: netscope.flow.id */
     uint32_t stream;            /* per-protocol index (tcp.stream / udp.stream); set by the caller */
     uint8_t a_is_1;             /* A (the first packet's source) is endpoint 1 of the key */
-    uint8_t closed;             /* set by the caller: the next packet may start a new flow */
+    uint8_t icmp_type, icmp_code;  /* ICMP/ICMPv6 flows: the first packet's, for Community ID */
     uint16_t tcp_flags;         /* union of TCP flags seen, both directions */
     uint8_t tcp_base_set;       /* bit d: tcp_base_seq[d] is set (d: 0 A→B, 1 B→A) */
     uint32_t tcp_base_seq[2];   /* Wireshark's base_seq per direction: a SYN with another

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "community_id.h"
+
 #define TH_FIN 0x001
 #define TH_SYN 0x002
 #define TH_RST 0x004
@@ -82,6 +84,22 @@ static bool header_broken(const struct ns_pkt *pkt, unsigned i)
     }
 }
 
+void ns_track_community_id(const struct ns_flow *f, char *out)
+{
+    int a = f->a_is_1 ? 1 : 0;
+    struct ns_cid_tuple t = {
+        .af = f->key.af, .proto = f->key.proto, .src = f->key.addr[a], .dst = f->key.addr[1 - a],
+        .sport = f->key.port[a], .dport = f->key.port[1 - a],
+        .has_ports = f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132,
+    };
+    if (f->key.proto == 1 || f->key.proto == 58) {
+        t.sport = f->icmp_type;
+        t.dport = f->icmp_code;
+        t.has_ports = true;
+    }
+    ns_community_id(&t, 0, out);
+}
+
 void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
                     struct ns_track_out *out)
 {
@@ -91,6 +109,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
     bool last_sw = false;
     out->flow_id = 0;
     out->flow_dir = 0;
+    out->flow = NULL;
     for (unsigned i = 0; i < pkt->nlayers; i++) {
         const struct ns_layer *l = &pkt->layer[i];
         bool quoted = (l->flags & NS_LAYER_QUOTED) != 0;
@@ -168,6 +187,12 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         if (k.proto != 0 && net->hdr_len != 0) {
             struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
             if (f != NULL) {
+                const struct ns_layer *next = net + 1;
+                if (created && next < pkt->layer + pkt->nlayers &&
+                    (next->proto == NS_PROTO_ICMP || next->proto == NS_PROTO_ICMPV6)) {
+                    f->icmp_type = next->u.icmp.type;
+                    f->icmp_code = next->u.icmp.code;
+                }
                 count(f, sw, rec);
                 last = f;
                 last_sw = sw;
@@ -175,6 +200,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         }
     }
     if (last != NULL) {
+        out->flow = last;
         out->flow_id = last->id;
         out->flow_dir = last_sw == (bool)last->a_is_1 ? 0 : 1;
         out->flow_frames = last->frames[0] + last->frames[1];

@@ -36,6 +36,7 @@ struct ns_track_out {
     uint64_t flow_id;           /* the frame's flow (innermost unquoted transport), 0 = none */
     uint8_t flow_dir;           /* 0: A→B, 1: B→A */
     uint64_t flow_frames, flow_bytes;     /* the flow so far, this frame included */
+    const struct ns_flow *flow; /* valid until the next ns_track_frame() */
 };
 
 struct ns_track {
@@ -47,6 +48,10 @@ struct ns_track {
 enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg, struct ns_err *err);
 /* Ends every flow still live (on_end with NS_FLOW_END_FINAL), then frees the tables. */
 void ns_track_fini(struct ns_track *t);
+
+/* Community ID v1 of flow f (seed 0) into out (NS_CID_LEN bytes). ICMP flows hash the type
+ * and code of their first packet, from the originator, as the spec maps them. */
+void ns_track_community_id(const struct ns_flow *f, char *out);
 
 void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
                     struct ns_track_out *out);

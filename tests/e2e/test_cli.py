@@ -232,6 +232,25 @@ def oversized_record():
     one_error_line(err, path)
 
 
+@case
+def community_id_field_and_flows():
+    # Independent computation per the Community ID v1 spec: SHA-1 over seed (2 bytes),
+    # the smaller endpoint's address, the other address, protocol, a zero byte, and the
+    # ports in the same order, base64-encoded behind "1:".
+    import base64
+    import hashlib
+    src, dst, sp, dp = bytes(A), bytes(B), 40000, 53
+    if (src, sp) > (dst, dp):
+        src, dst, sp, dp = dst, src, dp, sp
+    h = hashlib.sha1(struct.pack("!H", 0) + src + dst + bytes([17, 0]) + struct.pack("!HH", sp, dp))
+    want = "1:" + base64.b64encode(h.digest()).decode()
+    rc, out, _ = run("-r", GOOD, "-T", "fields", "-e", "netscope.flow.community_id", "-c", "2")
+    eq(out.splitlines(), [want, want], "both directions of the flow")
+    path = os.path.join(TMP, "cid.jsonl")
+    run("-r", GOOD, "-q", "--flows", path)
+    eq(json.loads(open(path).readline())["community_id"], want, "flow record")
+
+
 def no_leftovers(prefix):
     left = [f for f in os.listdir(TMP) if f.startswith(prefix + ".")]
     eq(left, [], "temporary files left")
