@@ -31,6 +31,8 @@ void ns_args_usage(FILE *out)
           "                           by FILE's extension (docs/flows.md)\n"
           "  --flows-format csv|json|jsonl\n"
           "                           the --flows format whatever the extension\n"
+          "  --vlan-in-key            VLAN ids are part of flow keys (tshark: not)\n"
+          "  --idle-timeout S         a flow idle for S seconds ends (default: never, as tshark)\n"
           "\n"
           "Other:\n"
           "  -G fields                list every field netscope knows\n"
@@ -98,6 +100,21 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                 a->flows_path = argv[++i];
             else
                 a->flows_format = argv[++i];
+            continue;
+        }
+        if (strcmp(arg, "--vlan-in-key") == 0) {
+            a->vlan_in_key = true;
+            continue;
+        }
+        if (strcmp(arg, "--idle-timeout") == 0) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            double d = strtod(v, &end);
+            if (*end != '\0' || !(d >= 0) || d > 1e9)
+                return ns_err_set(err, NS_STATUS_USAGE, "--idle-timeout %s: expected seconds >= 0", v), -1;
+            a->idle_timeout = d;
             continue;
         }
         if (arg[0] == '-' && arg[1] == '-')

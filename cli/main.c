@@ -125,7 +125,9 @@ int main(int argc, char **argv)
 
     /* The engine holds the per-frame packet (a few KiB): static, not on the stack. */
     static struct ns_engine eng;
-    struct ns_engine_cfg cfg = { .on_flow_end = on_flow_end, .arg = &sinks };
+    struct ns_engine_cfg cfg = { .on_flow_end = on_flow_end, .arg = &sinks,
+                                 .vlan_in_key = args.vlan_in_key,
+                                 .idle_ns = (int64_t)(args.idle_timeout * 1e9) };
     if (ns_engine_init(&eng, &cfg, &err) != NS_STATUS_OK) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         ns_flows_close(&flows, false, &err);

@@ -12,6 +12,7 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
     struct ns_track_cfg tc = {
         .max_flows = cfg->max_flows ? cfg->max_flows : NS_ENGINE_DEFAULT_MAX_FLOWS,
         .idle_ns = cfg->idle_ns,
+        .vlan_in_key = cfg->vlan_in_key,
         .on_end = cfg->on_flow_end,
         .arg = cfg->arg,
     };

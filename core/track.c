@@ -20,6 +20,7 @@ enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg,
     s = ns_flow_table_init(&t->pairs, &fc, err);
     if (s != NS_STATUS_OK)
         ns_flow_table_fini(&t->flows);
+    t->vlan_in_key = cfg->vlan_in_key;
     return s;
 }
 
@@ -54,7 +55,19 @@ static bool ipv6_unfinished_fragment(const struct ns_pkt *pkt, const struct ns_l
            !(pkt->flags & NS_PKT_REASSEMBLED);
 }
 
-static void count_pair(struct ns_track *t, const struct ns_rec *rec, const struct ns_layer *l)
+/* With vlan_in_key, the frame's outer two VLAN ids join the key. */
+static void key_vlans(const struct ns_track *t, const struct ns_pkt *pkt, struct ns_flow_key *k)
+{
+    if (!t->vlan_in_key)
+        return;
+    unsigned n = 0;
+    for (unsigned i = 0; i < pkt->nlayers && n < 2; i++)
+        if (pkt->layer[i].proto == NS_PROTO_VLAN && !(pkt->layer[i].flags & NS_LAYER_QUOTED))
+            k->vlan[n++] = pkt->layer[i].u.vlan.id;
+}
+
+static void count_pair(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
+                       const struct ns_layer *l)
 {
     struct ns_flow_key k;
     bool sw;
@@ -62,6 +75,7 @@ static void count_pair(struct ns_track *t, const struct ns_rec *rec, const struc
         ns_flow_key_make(&k, 4, 0, l->u.ipv4.src, 0, l->u.ipv4.dst, 0, &sw);
     else
         ns_flow_key_make(&k, 6, 0, l->u.ipv6.src, 0, l->u.ipv6.dst, 0, &sw);
+    key_vlans(t, pkt, &k);
     bool created;
     struct ns_flow *f = ns_flow_table_get(&t->pairs, &k, sw, rec->ts_ns, &created);
     if (f != NULL)
@@ -117,7 +131,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         if (l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) {
             ip = l;
             if (!quoted && !(l->proto == NS_PROTO_IPV6 && ipv6_unfinished_fragment(pkt, l)))
-                count_pair(t, rec, l);
+                count_pair(t, rec, pkt, l);
             if (!quoted) {
                 net = l;
                 transport_after_net = false;
@@ -138,6 +152,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         else
             ns_flow_key_make(&k, 6, tcp ? 6 : 17, ip->u.ipv6.src, sport,
                              ip->u.ipv6.has_final_dst ? ip->u.ipv6.final_dst : ip->u.ipv6.dst, dport, &sw);
+        key_vlans(t, pkt, &k);
         struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
         if (f == NULL)
             continue;
@@ -184,6 +199,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
             ns_flow_key_make(&k, 4, net->u.ipv4.proto, net->u.ipv4.src, 0, net->u.ipv4.dst, 0, &sw);
         else
             ns_flow_key_make(&k, 6, net->u.ipv6.proto, net->u.ipv6.src, 0, net->u.ipv6.dst, 0, &sw);
+        key_vlans(t, pkt, &k);
         if (k.proto != 0 && net->hdr_len != 0) {
             struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
             if (f != NULL) {

@@ -24,6 +24,8 @@
 struct ns_track_cfg {
     uint32_t max_flows;         /* per table; required */
     int64_t idle_ns;            /* 0: never (tshark parity) */
+    bool vlan_in_key;           /* VLAN ids (outer, inner) are part of flow and pair keys:
+                                   keeps overlapping address spaces apart; off, as tshark */
     /* every flow and address pair as it ends (key.proto == 0 for an address pair) */
     void (*on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
     void *arg;
@@ -43,6 +45,7 @@ struct ns_track {
     struct ns_flow_table flows;
     struct ns_flow_table pairs;
     uint32_t next_stream[2];    /* [0] TCP, [1] UDP */
+    bool vlan_in_key;
 };
 
 enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg, struct ns_err *err);

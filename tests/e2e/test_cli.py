@@ -251,6 +251,22 @@ def community_id_field_and_flows():
     eq(json.loads(open(path).readline())["community_id"], want, "flow record")
 
 
+@case
+def vlan_in_key_and_idle_timeout():
+    # The same UDP 4-tuple untagged and in VLAN 7: one conversation for tshark (the VLAN is
+    # not part of its key), two with --vlan-in-key. A 100 s gap splits it with --idle-timeout.
+    plain = udp4(A, B, 5000, 6000)
+    tagged = plain[:12] + bytes.fromhex("8100 0007") + plain[12:]
+    path = write("vlan.pcap", pcap([(10.0, plain, None), (11.0, tagged, None), (111.5, plain, None)]))
+    def rows(*extra):
+        rc, out, _ = run("-r", path, "-q", "-z", "conv,udp", *extra)
+        eq(rc, 0, "exit")
+        return [l.split() for l in out.splitlines() if " <-> " in l]
+    eq([r[7] for r in rows()], ["3"], "tshark parity: one conversation")
+    eq(sorted(r[7] for r in rows("--vlan-in-key")), ["1", "2"], "--vlan-in-key")
+    eq(sorted(r[7] for r in rows("--idle-timeout", "60")), ["1", "2"], "--idle-timeout 60")
+
+
 def no_leftovers(prefix):
     left = [f for f in os.listdir(TMP) if f.startswith(prefix + ".")]
     eq(left, [], "temporary files left")
