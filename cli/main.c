@@ -12,6 +12,7 @@
 #include "args.h"
 #include "conv.h"
 #include "flows_out.h"
+#include "topflows.h"
 #include "input.h"
 #include "output.h"
 
@@ -29,12 +30,14 @@ static void on_signal(int sig)
 struct flow_sinks {
     struct ns_conv *conv;
     struct ns_flows_out *flows;
+    struct ns_topflows *top;
 };
 
 static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
 {
     struct flow_sinks *s = arg;
     ns_conv_on_end(f, why, s->conv);
+    ns_topflows_on_end(f, s->top);
     if (s->flows != NULL)
         ns_flows_write(s->flows, f, why);
 }
@@ -93,16 +96,22 @@ int main(int argc, char **argv)
     }
 
     static struct ns_conv conv;
+    static struct ns_topflows top;
     for (size_t i = 0; i < args.nstats; i++) {
-        if (!ns_conv_want(&conv, args.stats[i])) {
-            fprintf(stderr, "netscope: -z %s: unknown statistic (known: conv,tcp conv,udp conv,ip conv,ipv6)\n",
-                    args.stats[i]);
-            return 1;
-        }
+        bool bad = false;
+        if (ns_conv_want(&conv, args.stats[i]))
+            continue;
+        if (ns_topflows_want(&top, args.stats[i], &bad) && !bad)
+            continue;
+        fprintf(stderr, bad ? "netscope: -z %s: N must be 1..%d\n"
+                            : "netscope: -z %s: unknown statistic (known: conv,tcp conv,udp conv,ip "
+                              "conv,ipv6 netscope,flows[,N])\n",
+                args.stats[i], NS_TOPFLOWS_MAX);
+        return 1;
     }
 
     static struct ns_flows_out flows;
-    struct flow_sinks sinks = { &conv, NULL };
+    struct flow_sinks sinks = { &conv, NULL, &top };
     if (args.flows_path != NULL) {
         enum ns_flows_format ff;
         if (ns_flows_format_of(args.flows_path, args.flows_format, &ff, &err) != 0) {
@@ -138,17 +147,19 @@ int main(int argc, char **argv)
     int rc = run_file(&args, args.files[0], &eng, &o);
     ns_output_end(&o);
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
-    if (conv.oom) {
-        fprintf(stderr, "netscope: out of memory for the conversation tables\n");
-        rc = 2;
-    }
     /* an input that could not be read at all leaves no flow file behind */
     bool read_some = eng.stats.frames > 0 || rc == 0;
     if (sinks.flows != NULL && ns_flows_close(&flows, read_some, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         rc = 2;
     }
+    if (conv.oom || top.oom) {
+        fprintf(stderr, "netscope: out of memory for the statistics tables\n");
+        rc = 2;
+    }
     ns_conv_print(&conv, stdout, eng.first_ts_ns);
+    ns_topflows_print(&top, stdout, eng.first_ts_ns);
+    ns_topflows_free(&top);
     ns_conv_free(&conv);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "netscope: error writing the output\n");

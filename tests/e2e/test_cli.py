@@ -267,6 +267,19 @@ def vlan_in_key_and_idle_timeout():
     eq(sorted(r[7] for r in rows("--idle-timeout", "60")), ["1", "2"], "--idle-timeout 60")
 
 
+@case
+def top_flows():
+    rc, out, _ = run("-r", GOOD, "-q", "-z", "netscope,flows,1")
+    eq(rc, 0, "exit")
+    rows = [l.split() for l in out.splitlines() if " <-> " in l]
+    eq(len(rows), 1, "N rows")
+    eq(rows[0][2:5], ["192.0.2.1:40000", "<->", "198.51.100.7:53"], "the flow with most bytes")
+    eq(rows[0][5:9], ["1", str(len(udp4(A, B, 40000, 53, dns_query(0x1234, ["example.com", "a.b.example.org"])))),
+                      "1", str(len(udp4(B, A, 53, 40000)))], "frames and bytes per direction")
+    rc, _, err = run("-r", GOOD, "-q", "-z", "netscope,flows,0")
+    eq(rc, 1, "N = 0 is a usage error")
+
+
 def no_leftovers(prefix):
     left = [f for f in os.listdir(TMP) if f.startswith(prefix + ".")]
     eq(left, [], "temporary files left")

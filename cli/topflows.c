@@ -1,0 +1,126 @@
+#define _POSIX_C_SOURCE 200809L
+#include "topflows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/fields.h"
+#include "../core/track.h"
+
+bool ns_topflows_want(struct ns_topflows *t, const char *spec, bool *bad)
+{
+    *bad = false;
+    const char *p = "netscope,flows";
+    size_t n = strlen(p);
+    if (strncmp(spec, p, n) != 0 || (spec[n] != '\0' && spec[n] != ','))
+        return false;
+    unsigned long max = NS_TOPFLOWS_DEFAULT;
+    if (spec[n] == ',') {
+        char *end;
+        max = strtoul(spec + n + 1, &end, 10);
+        if (*end != '\0' || spec[n + 1] == '\0' || max == 0 || max > NS_TOPFLOWS_MAX) {
+            *bad = true;
+            return true;
+        }
+    }
+    t->want = true;
+    t->max = max;
+    return true;
+}
+
+static uint64_t total(const struct ns_flow *f)
+{
+    return f->bytes[0] + f->bytes[1];
+}
+
+/* Ties go to the older flow, so the result does not depend on the heap's shape. */
+static bool less(const struct ns_flow *a, const struct ns_flow *b)
+{
+    return total(a) != total(b) ? total(a) < total(b) : a->id > b->id;
+}
+
+static void sift_down(struct ns_flow *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t m = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && less(&h[l], &h[m])) m = l;
+        if (r < n && less(&h[r], &h[m])) m = r;
+        if (m == i)
+            return;
+        struct ns_flow tmp = h[i];
+        h[i] = h[m];
+        h[m] = tmp;
+        i = m;
+    }
+}
+
+void ns_topflows_on_end(const struct ns_flow *f, struct ns_topflows *t)
+{
+    if (!t->want || f->key.proto == 0 || f->frames[0] + f->frames[1] == 0)
+        return;
+    if (t->heap == NULL) {
+        t->heap = calloc(t->max, sizeof *t->heap);
+        if (t->heap == NULL) {
+            t->oom = true;
+            t->want = false;
+            return;
+        }
+    }
+    if (t->n < t->max) {
+        size_t i = t->n++;
+        t->heap[i] = *f;
+        while (i > 0 && less(&t->heap[i], &t->heap[(i - 1) / 2])) {
+            struct ns_flow tmp = t->heap[i];
+            t->heap[i] = t->heap[(i - 1) / 2];
+            t->heap[(i - 1) / 2] = tmp;
+            i = (i - 1) / 2;
+        }
+    } else if (less(&t->heap[0], f)) {
+        t->heap[0] = *f;
+        sift_down(t->heap, t->n, 0);
+    }
+}
+
+static int by_bytes_desc(const void *x, const void *y)
+{
+    const struct ns_flow *a = x, *b = y;
+    return less(a, b) ? 1 : less(b, a) ? -1 : 0;
+}
+
+void ns_topflows_print(struct ns_topflows *t, FILE *out, int64_t first_ts_ns)
+{
+    if (!t->want && !t->oom)
+        return;
+    qsort(t->heap, t->n, sizeof *t->heap, by_bytes_desc);
+    fputs("================================================================================\n", out);
+    fprintf(out, "netscope flows: the %zu largest by bytes\n", t->max);
+    fprintf(out, "%8s %-6s %-47s %8s %12s %8s %12s %16s %12s %s\n", "Flow", "Proto", "A <-> B",
+            "A->B fr", "A->B bytes", "B->A fr", "B->A bytes", "Rel start", "Duration", "Community ID");
+    for (size_t i = 0; i < t->n; i++) {
+        const struct ns_flow *f = &t->heap[i];
+        int a = f->a_is_1 ? 1 : 0;
+        char ah[64], bh[64], ends[160], start[40], dur[40], cid[32];
+        struct ns_val v = { .v.addr = f->key.addr[a] };
+        enum ns_field_id af = f->key.af == 4 ? NS_FIELD_IP_SRC : NS_FIELD_IPV6_SRC;
+        ns_field_format(af, &v, ah, sizeof ah);
+        v.v.addr = f->key.addr[1 - a];
+        ns_field_format(af, &v, bh, sizeof bh);
+        snprintf(ends, sizeof ends, "%s:%u <-> %s:%u", ah, f->key.port[a], bh, f->key.port[1 - a]);
+        struct ns_val tv = { .v.i = f->first_ns - first_ts_ns };
+        ns_field_format(NS_FIELD_FRAME_TIME_REL, &tv, start, sizeof start);
+        tv.v.i = f->last_ns - f->first_ns;
+        ns_field_format(NS_FIELD_FRAME_TIME_REL, &tv, dur, sizeof dur);
+        ns_track_community_id(f, cid);
+        fprintf(out, "%8llu %-6u %-47s %8llu %12llu %8llu %12llu %16s %12s %s\n",
+                (unsigned long long)f->id, f->key.proto, ends, (unsigned long long)f->frames[0],
+                (unsigned long long)f->bytes[0], (unsigned long long)f->frames[1],
+                (unsigned long long)f->bytes[1], start, dur, cid);
+    }
+    fputs("================================================================================\n", out);
+}
+
+void ns_topflows_free(struct ns_topflows *t)
+{
+    free(t->heap);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,28 @@
+/* cli/topflows.h: -z netscope,flows[,N]: the N flows with the most bytes, as a table.
+ * Memory is a min-heap of N rows whatever the number of flows; flows enter it as they end. */
+#ifndef NS_CLI_TOPFLOWS_H
+#define NS_CLI_TOPFLOWS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../core/flow.h"
+
+#define NS_TOPFLOWS_DEFAULT 10
+#define NS_TOPFLOWS_MAX 100000
+
+struct ns_topflows {
+    bool want;
+    size_t n, max;
+    struct ns_flow *heap;       /* copies of the ended flows; heap[0] has the fewest bytes */
+    bool oom;
+};
+
+/* Parses "netscope,flows" or "netscope,flows,N"; false when spec is not this statistic.
+ * *bad is set when it is, but N is not a number in 1..NS_TOPFLOWS_MAX. */
+bool ns_topflows_want(struct ns_topflows *t, const char *spec, bool *bad);
+void ns_topflows_on_end(const struct ns_flow *f, struct ns_topflows *t);
+void ns_topflows_print(struct ns_topflows *t, FILE *out, int64_t first_ts_ns);
+void ns_topflows_free(struct ns_topflows *t);
+
+#endif
