@@ -31,7 +31,7 @@ int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *
 static const char *const columns[] = {
     "ts", "flow_id", "community_id", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p",
     "proto", "stream", "duration", "orig_pkts", "resp_pkts", "orig_frame_bytes",
-    "resp_frame_bytes", "tcp_flags", "end_reason",
+    "resp_frame_bytes", "conn_state", "history", "tcp_flags", "end_reason",
 };
 #define NCOL (sizeof columns / sizeof columns[0])
 
@@ -123,10 +123,13 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flo
     char op[8], rp[8];
     snprintf(op, sizeof op, "%u", f->key.port[a]);
     snprintf(rp, sizeof rp, "%u", f->key.port[b]);
+    char hist[32];
+    ns_zeek_history(&f->zeek, hist, sizeof hist);
     const char *val[NCOL] = { ts, num[0], cid, ah, op, bh, rp, proto_name(f->key.proto, pb, sizeof pb),
-                              stream, dur, num[1], num[2], num[3], num[4], num[5], end_name(why) };
+                              stream, dur, num[1], num[2], num[3], num[4],
+                              ns_zeek_conn_state(&f->zeek), hist, num[5], end_name(why) };
     const bool isnum[NCOL] = { true, true, false, false, true, false, true, false,
-                               true, true, true, true, true, true, true, false };
+                               true, true, true, true, true, true, false, false, true, false };
     if (o->fmt == NS_FLOWS_CSV) {
         /* no value holds a comma, quote or newline: addresses, numbers and names */
         for (size_t i = 0; i < NCOL; i++)

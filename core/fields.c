@@ -247,6 +247,18 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
             put_str(&c, f->cid, strlen(f->cid));
         }
         return c.n;
+    case NS_FIELD_NS_FLOW_STATE:
+        if (f->track != NULL && f->track->flow != NULL) {
+            const char *st = ns_zeek_conn_state(&f->track->flow->zeek);
+            put_str(&c, st, strlen(st));
+        }
+        return c.n;
+    case NS_FIELD_NS_FLOW_HISTORY:
+        if (f->track != NULL && f->track->flow != NULL && c.max > 0) {
+            ns_zeek_history(&f->track->flow->zeek, ((struct ns_frame *)f)->hist, sizeof f->hist);
+            put_str(&c, f->hist, strlen(f->hist));
+        }
+        return c.n;
     case NS_FIELD_NS_FLOW_DIR:
         if (f->track != NULL && f->track->flow_id != 0) put_u(&c, f->track->flow_dir);
         return c.n;

@@ -91,6 +91,8 @@ enum ns_fdisp {
     X(UDP_STREAM,     "udp.stream",          U32,  DEC,  "Stream index", "UDP conversation index, in order of first appearance") \
     X(NS_FLOW_ID,     "netscope.flow.id",    U64,  DEC,  "Flow", "Flow index over the run (innermost unquoted TCP/UDP header), from 1") \
     X(NS_FLOW_COMMUNITY_ID, "netscope.flow.community_id", STRING, NONE, "Community ID", "Community ID v1 (seed 0) of the frame's flow") \
+    X(NS_FLOW_STATE,  "netscope.flow.state", STRING, NONE, "Connection state", "Zeek conn_state of the flow so far (S0, S1, SF, REJ, ... OTH)") \
+    X(NS_FLOW_HISTORY, "netscope.flow.history", STRING, NONE, "History", "Zeek history letters of the flow so far (uppercase: from A)") \
     X(NS_FLOW_DIR,    "netscope.flow.dir",   U8,   DEC,  "Direction", "0: from A (the flow's first source) to B; 1: from B to A") \
     X(NS_FLOW_FRAMES, "netscope.flow.frames", U64, DEC,  "Flow frames", "Frames of the flow so far, this one included") \
     X(NS_FLOW_BYTES,  "netscope.flow.bytes", U64,  DEC,  "Flow bytes", "Bytes (frame lengths) of the flow so far, this frame included") \
@@ -130,6 +132,7 @@ struct ns_frame {
     const struct ns_track_out *track;   /* flows and streams; NULL when not tracked */
     int64_t rel_ns;             /* time since the first frame */
     char cid[32];               /* scratch for netscope.flow.community_id */
+    char hist[32];              /* scratch for netscope.flow.history */
 };
 
 struct ns_val {

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "status.h"
+#include "zeek.h"
 
 /* A flow key in canonical order: endpoint 0 is the lower (address, port), so both
  * directions of a conversation give the same key. proto 0 with ports 0 keys an address
@@ -48,6 +49,7 @@ struct ns_flow {
     uint64_t frames[2], bytes[2];  /* [0] A→B, [1] B→A: frames counted as its traffic */
     uint32_t hash;
     uint32_t lru_prev, lru_next;   /* recency list, for eviction */
+    struct ns_zeek zeek;        /* conn_state and history (transport flows only) */
 };
 
 enum ns_flow_end {

@@ -49,6 +49,19 @@ static void count(struct ns_flow *f, bool src_is_1, const struct ns_rec *rec)
         f->last_ns = rec->ts_ns;
 }
 
+/* Zeek's view of the packet, in tshark's orientation (A = originator); when Zeek would
+ * swap the roles, the history records '^' and A stays as tshark has it. */
+static void zeek_update(struct ns_flow *f, bool src_is_1, const struct ns_layer *l, uint32_t payload)
+{
+    if (f->frames[0] + f->frames[1] == 1)
+        ns_zeek_init(&f->zeek, f->key.proto);
+    bool from_a = src_is_1 == (bool)f->a_is_1;
+    bool tcp = l != NULL && l->proto == NS_PROTO_TCP;
+    if (ns_zeek_update(&f->zeek, from_a, tcp ? l->u.tcp.flags : 0, tcp ? l->u.tcp.seq : 0, payload,
+                       tcp ? l->u.tcp.window : 0))
+        ns_zeek_flip(&f->zeek);
+}
+
 static bool ipv6_unfinished_fragment(const struct ns_pkt *pkt, const struct ns_layer *l)
 {
     return (l->u.ipv6.ext & NS_IPV6_EXT_FRAG) && (l->u.ipv6.frag_off != 0 || l->u.ipv6.frag_m) &&
@@ -187,6 +200,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         if (header_broken(pkt, i))
             continue;
         count(f, sw, rec);
+        zeek_update(f, sw, l, tcp ? l->u.tcp.payload_len : (l->u.udp.len >= 8 ? l->u.udp.len - 8u : 0));
         last = f;
         last_sw = sw;
     }
@@ -210,6 +224,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
                     f->icmp_code = next->u.icmp.code;
                 }
                 count(f, sw, rec);
+                zeek_update(f, sw, NULL, 0);
                 last = f;
                 last_sw = sw;
             }

@@ -271,7 +271,7 @@ def vlan_in_key_and_idle_timeout():
 def top_flows():
     rc, out, _ = run("-r", GOOD, "-q", "-z", "netscope,flows,1")
     eq(rc, 0, "exit")
-    rows = [l.split() for l in out.splitlines() if " <-> " in l]
+    rows = [l.split() for l in out.splitlines() if " <-> " in l and l.split()[0].isdigit()]
     eq(len(rows), 1, "N rows")
     eq(rows[0][2:5], ["192.0.2.1:40000", "<->", "198.51.100.7:53"], "the flow with most bytes")
     eq(rows[0][5:9], ["1", str(len(udp4(A, B, 40000, 53, dns_query(0x1234, ["example.com", "a.b.example.org"])))),
@@ -306,6 +306,9 @@ def flows_csv_json_jsonl():
            ("192.0.2.1", "40000", "198.51.100.7", "53", "udp"), f"first flow in .{ext}")
         eq((str(r["orig_pkts"]), str(r["resp_pkts"])), ("1", "1"), f"packets in .{ext}")
         eq(float(r["duration"]), 0.75, f"duration in .{ext}")
+        # a UDP exchange answered both ways: Zeek's conn.log says SF, history Dd
+        eq((r["conn_state"], r["history"]), ("SF", "Dd"), f"Zeek state in .{ext}")
+        eq((rows[1]["conn_state"], rows[1]["history"]), ("S0", "D"), f"one-way UDP in .{ext}")
         no_leftovers("flows." + ext)
 
 
