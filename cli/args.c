@@ -32,6 +32,7 @@ void ns_args_usage(FILE *out)
           "                           by FILE's extension (docs/flows.md)\n"
           "  --flows-format csv|json|jsonl\n"
           "                           the --flows format whatever the extension\n"
+          "  --expired-flows FILE     a JSON Lines record as each flow ends, flushed per record\n"
           "  --vlan-in-key            VLAN ids are part of flow keys (tshark: not)\n"
           "  --idle-timeout S         a flow idle for S seconds ends (default: never, as tshark)\n"
           "\n"
@@ -101,6 +102,12 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                 a->flows_path = argv[++i];
             else
                 a->flows_format = argv[++i];
+            continue;
+        }
+        if (strcmp(arg, "--expired-flows") == 0) {
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            a->expired_path = argv[++i];
             continue;
         }
         if (strcmp(arg, "--vlan-in-key") == 0) {

@@ -32,6 +32,7 @@ struct ns_args {
     bool list_fields;                   /* -G fields */
     const char *flows_path;             /* --flows FILE */
     const char *flows_format;           /* --flows-format csv|json|jsonl */
+    const char *expired_path;           /* --expired-flows FILE.jsonl */
     bool vlan_in_key;                   /* --vlan-in-key */
     double idle_timeout;                /* --idle-timeout S: 0 = never */
     const char *stats[32];              /* -z, in order */

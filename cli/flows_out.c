@@ -68,6 +68,20 @@ int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format
     return 0;
 }
 
+int ns_flows_open_stream(struct ns_flows_out *o, const char *path, struct ns_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->fmt = NS_FLOWS_JSONL;
+    o->streaming = true;
+    snprintf(o->path, sizeof o->path, "%s", path);
+    o->f = fopen(path, "w");
+    if (o->f == NULL) {
+        ns_err_set(err, NS_STATUS_FORMAT, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static const char *proto_name(uint8_t p, char *buf, size_t cap)
 {
     switch (p) {
@@ -151,6 +165,8 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flo
             putc('\n', o->f);
     }
     o->n++;
+    if (o->streaming)
+        (void)fflush(o->f);     /* one whole line at a time reaches the file */
     if (ferror(o->f))
         o->failed = true;
 }
@@ -172,6 +188,13 @@ int ns_flows_close(struct ns_flows_out *o, bool ok, struct ns_err *err)
         e = errno;
     }
     o->f = NULL;
+    if (o->streaming) {
+        if (bad) {
+            ns_err_set(err, NS_STATUS_FORMAT, "%s: write failed: %s", o->path, strerror(e));
+            return -1;
+        }
+        return 0;
+    }
     if (!ok || bad) {
         unlink(o->tmp);
         if (bad) {

@@ -20,6 +20,7 @@ struct ns_flows_out {
     enum ns_flows_format fmt;
     unsigned long long n;
     bool failed;
+    bool streaming;             /* --expired-flows: written in place, flushed per record */
 };
 
 /* The format named by fmt ("csv", "json", "jsonl"), or by path's extension when fmt is
@@ -27,6 +28,10 @@ struct ns_flows_out {
 int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *out, struct ns_err *err);
 
 int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format fmt, struct ns_err *err);
+/* --expired-flows: JSON Lines written to path itself as each flow ends, flushed per record,
+ * so a long or live run shows flows before its end (no temporary file: a reader may follow
+ * the file while it grows; every line on disk is a whole record). */
+int ns_flows_open_stream(struct ns_flows_out *o, const char *path, struct ns_err *err);
 void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flow_end why);
 /* Finishes and renames into place (ok) or removes the temporary file (!ok). Returns -1 with
  * err filled when writing failed. */

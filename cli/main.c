@@ -31,6 +31,7 @@ struct flow_sinks {
     struct ns_conv *conv;
     struct ns_flows_out *flows;
     struct ns_topflows *top;
+    struct ns_flows_out *expired;
 };
 
 static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
@@ -40,6 +41,8 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
     ns_topflows_on_end(f, s->top);
     if (s->flows != NULL)
         ns_flows_write(s->flows, f, why);
+    if (s->expired != NULL)
+        ns_flows_write(s->expired, f, why);
 }
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
@@ -111,7 +114,15 @@ int main(int argc, char **argv)
     }
 
     static struct ns_flows_out flows;
-    struct flow_sinks sinks = { &conv, NULL, &top };
+    struct flow_sinks sinks = { &conv, NULL, &top, NULL };
+    static struct ns_flows_out expired;
+    if (args.expired_path != NULL) {
+        if (ns_flows_open_stream(&expired, args.expired_path, &err) != 0) {
+            fprintf(stderr, "netscope: %s\n", err.msg);
+            return 2;
+        }
+        sinks.expired = &expired;
+    }
     if (args.flows_path != NULL) {
         enum ns_flows_format ff;
         if (ns_flows_format_of(args.flows_path, args.flows_format, &ff, &err) != 0) {
@@ -149,6 +160,10 @@ int main(int argc, char **argv)
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
     /* an input that could not be read at all leaves no flow file behind */
     bool read_some = eng.stats.frames > 0 || rc == 0;
+    if (sinks.expired != NULL && ns_flows_close(&expired, true, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        rc = 2;
+    }
     if (sinks.flows != NULL && ns_flows_close(&flows, read_some, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         rc = 2;

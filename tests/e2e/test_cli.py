@@ -280,6 +280,19 @@ def top_flows():
     eq(rc, 1, "N = 0 is a usage error")
 
 
+@case
+def expired_flows_stream():
+    # With a 60 s idle timeout the first flow of vlan.pcap ends at 111.5 s ("idle"); the
+    # one the last packet started ends with the run ("end"). One JSON object per line.
+    plain = udp4(A, B, 5000, 6000)
+    path = write("exp.pcap", pcap([(10.0, plain, None), (11.0, plain, None), (111.5, plain, None)]))
+    out = os.path.join(TMP, "expired.jsonl")
+    rc, _, err = run("-r", path, "-q", "--idle-timeout", "60", "--expired-flows", out)
+    eq((rc, err), (0, ""), "exit")
+    recs = [json.loads(l) for l in open(out)]
+    eq([(r["end_reason"], r["orig_pkts"]) for r in recs], [("idle", 2), ("end", 1)], "records")
+
+
 def no_leftovers(prefix):
     left = [f for f in os.listdir(TMP) if f.startswith(prefix + ".")]
     eq(left, [], "temporary files left")
