@@ -28,6 +28,7 @@ void ns_args_usage(FILE *out)
           "  -z conv,tcp|conv,udp|conv,ip|conv,ipv6\n"
           "                           conversation table, as tshark's, with exact byte counts\n"
           "  -z netscope,flows[,N]    the N flows with the most bytes (default 10)\n"
+          "  -z netscope,top[,N]      the N hosts with the most bytes, constant memory\n"
           "  --flows FILE             one record per flow at the end: CSV, JSON or JSON Lines\n"
           "                           by FILE's extension (docs/flows.md)\n"
           "  --flows-format csv|json|jsonl\n"

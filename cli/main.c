@@ -46,7 +46,7 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
 }
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
-                    struct ns_output *o)
+                    struct ns_output *o, struct ns_tophosts *hosts)
 {
     struct ns_input in;
     struct ns_err err = {{0}};
@@ -61,6 +61,7 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
     while (!interrupted && (s = ns_reader_next(&in.reader, &rec, &err)) == NS_STATUS_OK) {
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
         ns_output_frame(o, f);
+        ns_tophosts_frame(hosts, f);
         if (a->count != 0 && eng->stats.frames >= a->count)
             break;
     }
@@ -100,19 +101,26 @@ int main(int argc, char **argv)
 
     static struct ns_conv conv;
     static struct ns_topflows top;
+    static struct ns_tophosts hosts;
     for (size_t i = 0; i < args.nstats; i++) {
         bool bad = false;
         if (ns_conv_want(&conv, args.stats[i]))
             continue;
         if (ns_topflows_want(&top, args.stats[i], &bad) && !bad)
             continue;
+        if (!bad && ns_tophosts_want(&hosts, args.stats[i], &bad) && !bad)
+            continue;
         fprintf(stderr, bad ? "netscope: -z %s: N must be 1..%d\n"
                             : "netscope: -z %s: unknown statistic (known: conv,tcp conv,udp conv,ip "
-                              "conv,ipv6 netscope,flows[,N])\n",
+                              "conv,ipv6 netscope,flows[,N] netscope,top[,N])\n",
                 args.stats[i], NS_TOPFLOWS_MAX);
         return 1;
     }
 
+    if (ns_tophosts_init(&hosts, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return 2;
+    }
     static struct ns_flows_out flows;
     struct flow_sinks sinks = { &conv, NULL, &top, NULL };
     static struct ns_flows_out expired;
@@ -155,7 +163,7 @@ int main(int argc, char **argv)
     }
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
-    int rc = run_file(&args, args.files[0], &eng, &o);
+    int rc = run_file(&args, args.files[0], &eng, &o, &hosts);
     ns_output_end(&o);
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
     /* an input that could not be read at all leaves no flow file behind */
@@ -175,6 +183,8 @@ int main(int argc, char **argv)
     ns_conv_print(&conv, stdout, eng.first_ts_ns);
     ns_topflows_print(&top, stdout, eng.first_ts_ns);
     ns_topflows_free(&top);
+    ns_tophosts_print(&hosts, stdout);
+    ns_tophosts_free(&hosts);
     ns_conv_free(&conv);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "netscope: error writing the output\n");

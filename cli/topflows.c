@@ -124,3 +124,81 @@ void ns_topflows_free(struct ns_topflows *t)
     free(t->heap);
     memset(t, 0, sizeof *t);
 }
+
+bool ns_tophosts_want(struct ns_tophosts *t, const char *spec, bool *bad)
+{
+    *bad = false;
+    const char *p = "netscope,top";
+    size_t n = strlen(p);
+    if (strncmp(spec, p, n) != 0 || (spec[n] != '\0' && spec[n] != ','))
+        return false;
+    unsigned long num = NS_TOPFLOWS_DEFAULT;
+    if (spec[n] == ',') {
+        char *end;
+        num = strtoul(spec + n + 1, &end, 10);
+        if (*end != '\0' || spec[n + 1] == '\0' || num == 0 || num > NS_TOPFLOWS_MAX) {
+            *bad = true;
+            return true;
+        }
+    }
+    t->want = true;
+    t->n = (uint32_t)num;
+    return true;
+}
+
+int ns_tophosts_init(struct ns_tophosts *t, struct ns_err *err)
+{
+    if (!t->want)
+        return 0;
+    return ns_topn_init(&t->sketch, NS_TOPHOSTS_K(t->n), err) == NS_STATUS_OK ? 0 : -1;
+}
+
+/* Both ends of the frame's innermost unquoted IP header count the frame's length. */
+void ns_tophosts_frame(struct ns_tophosts *t, const struct ns_frame *f)
+{
+    if (!t->want || f->pkt == NULL)
+        return;
+    const struct ns_layer *net = NULL;
+    for (unsigned i = 0; i < f->pkt->nlayers; i++) {
+        const struct ns_layer *l = &f->pkt->layer[i];
+        if ((l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED) &&
+            l->hdr_len != 0)
+            net = l;
+    }
+    if (net == NULL)
+        return;
+    bool v4 = net->proto == NS_PROTO_IPV4;
+    ns_topn_add(&t->sketch, v4 ? 4 : 6, v4 ? net->u.ipv4.src : net->u.ipv6.src, f->rec->wirelen);
+    ns_topn_add(&t->sketch, v4 ? 4 : 6, v4 ? net->u.ipv4.dst : net->u.ipv6.dst, f->rec->wirelen);
+}
+
+void ns_tophosts_print(struct ns_tophosts *t, FILE *out)
+{
+    if (!t->want)
+        return;
+    uint32_t n = ns_topn_finish(&t->sketch);
+    if (n > t->n)
+        n = t->n;
+    fputs("================================================================================\n", out);
+    fprintf(out, "netscope top talkers: the %u hosts with most bytes (SpaceSaving, %u counters;\n"
+            "true bytes lie in [Bytes - Error, Bytes]; Error <= %llu = total / counters)\n",
+            t->n, t->sketch.k, (unsigned long long)(t->sketch.total_bytes / t->sketch.k));
+    fprintf(out, "%-40s %14s %14s %10s %10s\n", "Host", "Bytes", "Error", "Packets", "Error");
+    for (uint32_t i = 0; i < n; i++) {
+        const struct ns_topn_item *it = &t->sketch.item[i];
+        char h[64];
+        struct ns_val v = { .v.addr = it->addr };
+        ns_field_format(it->af == 4 ? NS_FIELD_IP_SRC : NS_FIELD_IPV6_SRC, &v, h, sizeof h);
+        fprintf(out, "%-40s %14llu %14llu %10llu %10llu\n", h, (unsigned long long)it->bytes,
+                (unsigned long long)it->bytes_err, (unsigned long long)it->pkts,
+                (unsigned long long)it->pkts_err);
+    }
+    fputs("================================================================================\n", out);
+}
+
+void ns_tophosts_free(struct ns_tophosts *t)
+{
+    if (t->want)
+        ns_topn_fini(&t->sketch);
+    memset(t, 0, sizeof *t);
+}

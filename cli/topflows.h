@@ -25,4 +25,23 @@ void ns_topflows_on_end(const struct ns_flow *f, struct ns_topflows *t);
 void ns_topflows_print(struct ns_topflows *t, FILE *out, int64_t first_ts_ns);
 void ns_topflows_free(struct ns_topflows *t);
 
+/* -z netscope,top[,N]: the N hosts with the most bytes (sent and received), from a
+ * SpaceSaving sketch of NS_TOPHOSTS_K(N) counters: constant memory on any capture. */
+#include "../core/fields.h"
+#include "../core/topn.h"
+
+#define NS_TOPHOSTS_K(n) ((n) * 10 < 1024 ? 1024 : (n) * 10)
+
+struct ns_tophosts {
+    bool want;
+    uint32_t n;
+    struct ns_topn sketch;
+};
+
+bool ns_tophosts_want(struct ns_tophosts *t, const char *spec, bool *bad);
+int ns_tophosts_init(struct ns_tophosts *t, struct ns_err *err);
+void ns_tophosts_frame(struct ns_tophosts *t, const struct ns_frame *f);
+void ns_tophosts_print(struct ns_tophosts *t, FILE *out);
+void ns_tophosts_free(struct ns_tophosts *t);
+
 #endif

@@ -293,6 +293,18 @@ def expired_flows_stream():
     eq([(r["end_reason"], r["orig_pkts"]) for r in recs], [("idle", 2), ("end", 1)], "records")
 
 
+@case
+def top_talkers():
+    # every frame of good.pcap is between 192.0.2.1 and 198.51.100.7: both hosts count all
+    # bytes, exactly (the sketch has room: error 0)
+    total = sum(len(d) for d in (udp4(A, B, 40000, 53, dns_query(0x1234, ["example.com", "a.b.example.org"])),
+                                 udp4(B, A, 53, 40000), udp4(A, B, 1, 2)))
+    rc, out, _ = run("-r", GOOD, "-q", "-z", "netscope,top,5")
+    eq(rc, 0, "exit")
+    rows = sorted(l.split() for l in out.splitlines() if l[:1].isdigit())
+    eq(rows, [["192.0.2.1", str(total), "0", "3", "0"], ["198.51.100.7", str(total), "0", "3", "0"]], "hosts")
+
+
 def no_leftovers(prefix):
     left = [f for f in os.listdir(TMP) if f.startswith(prefix + ".")]
     eq(left, [], "temporary files left")
