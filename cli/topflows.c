@@ -7,24 +7,32 @@
 #include "../core/fields.h"
 #include "../core/track.h"
 
+/* "PREFIX" or "PREFIX,N": 1 when spec names this statistic (n set, or *bad when N is not
+ * 1..NS_TOPFLOWS_MAX), 0 when it does not. */
+static bool spec_n(const char *spec, const char *prefix, unsigned long *n, bool *bad)
+{
+    size_t len = strlen(prefix);
+    *bad = false;
+    if (strncmp(spec, prefix, len) != 0 || (spec[len] != '\0' && spec[len] != ','))
+        return false;
+    *n = NS_TOPFLOWS_DEFAULT;
+    if (spec[len] == ',') {
+        char *end;
+        *n = strtoul(spec + len + 1, &end, 10);
+        *bad = *end != '\0' || spec[len + 1] == '\0' || *n == 0 || *n > NS_TOPFLOWS_MAX;
+    }
+    return true;
+}
+
 bool ns_topflows_want(struct ns_topflows *t, const char *spec, bool *bad)
 {
-    *bad = false;
-    const char *p = "netscope,flows";
-    size_t n = strlen(p);
-    if (strncmp(spec, p, n) != 0 || (spec[n] != '\0' && spec[n] != ','))
+    unsigned long n;
+    if (!spec_n(spec, "netscope,flows", &n, bad))
         return false;
-    unsigned long max = NS_TOPFLOWS_DEFAULT;
-    if (spec[n] == ',') {
-        char *end;
-        max = strtoul(spec + n + 1, &end, 10);
-        if (*end != '\0' || spec[n + 1] == '\0' || max == 0 || max > NS_TOPFLOWS_MAX) {
-            *bad = true;
-            return true;
-        }
+    if (!*bad) {
+        t->want = true;
+        t->max = n;
     }
-    t->want = true;
-    t->max = max;
     return true;
 }
 
@@ -127,22 +135,13 @@ void ns_topflows_free(struct ns_topflows *t)
 
 bool ns_tophosts_want(struct ns_tophosts *t, const char *spec, bool *bad)
 {
-    *bad = false;
-    const char *p = "netscope,top";
-    size_t n = strlen(p);
-    if (strncmp(spec, p, n) != 0 || (spec[n] != '\0' && spec[n] != ','))
+    unsigned long n;
+    if (!spec_n(spec, "netscope,top", &n, bad))
         return false;
-    unsigned long num = NS_TOPFLOWS_DEFAULT;
-    if (spec[n] == ',') {
-        char *end;
-        num = strtoul(spec + n + 1, &end, 10);
-        if (*end != '\0' || spec[n + 1] == '\0' || num == 0 || num > NS_TOPFLOWS_MAX) {
-            *bad = true;
-            return true;
-        }
+    if (!*bad) {
+        t->want = true;
+        t->n = (uint32_t)n;
     }
-    t->want = true;
-    t->n = (uint32_t)num;
     return true;
 }
 
