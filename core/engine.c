@@ -137,6 +137,13 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
         e->stats.malformed[e->pkt.malformed]++;
     }
     ns_track_frame(&e->track, rec, &e->pkt, &e->track_out);
+    if (e->track_out.resent_layer >= 0) {
+        /* the application layers of a resent segment are not shown, as in tshark */
+        unsigned keep = (unsigned)e->track_out.resent_layer + 1;
+        while (e->pkt.nlayers > keep && (e->pkt.layer[e->pkt.nlayers - 1].proto == NS_PROTO_TLS ||
+                                         e->pkt.layer[e->pkt.nlayers - 1].proto == NS_PROTO_DNS))
+            e->pkt.nlayers--;
+    }
     e->frame.track = &e->track_out;
     return &e->frame;
 }

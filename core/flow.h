@@ -42,8 +42,10 @@ struct ns_flow {
     uint8_t icmp_type, icmp_code;  /* ICMP/ICMPv6 flows: the first packet's, for Community ID */
     uint16_t tcp_flags;         /* union of TCP flags seen, both directions */
     uint8_t tcp_base_set;       /* bit d: tcp_base_seq[d] is set (d: 0 A→B, 1 B→A) */
+    uint8_t tcp_seq_set;        /* bit d: tcp_next_seq[d] is set */
     uint32_t tcp_base_seq[2];   /* Wireshark's base_seq per direction: a SYN with another
                                    sequence number starts a new stream (reused ports) */
+    uint32_t tcp_next_seq[2];   /* highest sequence number + length sent, per direction */
     int64_t seen_ns;            /* last time the key was looked up: idle timeouts */
     int64_t first_ns, last_ns;  /* earliest and latest time of the frames counted */
     uint64_t frames[2], bytes[2];  /* [0] A→B, [1] B→A: frames counted as its traffic */

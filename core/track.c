@@ -137,6 +137,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
     out->flow_id = 0;
     out->flow_dir = 0;
     out->flow = NULL;
+    out->resent_layer = -1;
     for (unsigned i = 0; i < pkt->nlayers; i++) {
         const struct ns_layer *l = &pkt->layer[i];
         bool quoted = (l->flags & NS_LAYER_QUOTED) != 0;
@@ -196,6 +197,22 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
                 f->tcp_base_set |= (uint8_t)(1u << d);
             }
             f->tcp_flags |= l->u.tcp.flags;
+            /* A segment whose data starts below what this direction already sent is a
+             * retransmission or out of order for Wireshark; its TCP reassembly hands such
+             * bytes to no application dissector a second time. */
+            uint32_t seq = l->u.tcp.seq, len = l->u.tcp.payload_len;
+            uint32_t end = seq + len + ((l->u.tcp.flags & (TH_SYN | TH_FIN)) ? 1u : 0u);
+            if (f->tcp_seq_set & (1u << d)) {
+                if (len > 0 && (int32_t)(seq - f->tcp_next_seq[d]) < 0)
+                    out->resent_layer = (int16_t)i;
+                /* only data, SYN and FIN occupy sequence space: a RST's number (often
+                 * arbitrary) does not move it */
+                if (end != seq && (int32_t)(end - f->tcp_next_seq[d]) > 0)
+                    f->tcp_next_seq[d] = end;
+            } else {
+                f->tcp_next_seq[d] = end;
+                f->tcp_seq_set |= (uint8_t)(1u << d);
+            }
         }
         if (header_broken(pkt, i))
             continue;

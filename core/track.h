@@ -39,6 +39,8 @@ struct ns_track_out {
     uint8_t flow_dir;           /* 0: A→B, 1: B→A */
     uint64_t flow_frames, flow_bytes;     /* the flow so far, this frame included */
     const struct ns_flow *flow; /* valid until the next ns_track_frame() */
+    int16_t resent_layer;       /* a TCP layer whose payload starts with bytes its direction
+                                   already sent, or -1 (see ns_track_frame) */
 };
 
 struct ns_track {

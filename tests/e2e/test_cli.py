@@ -43,6 +43,13 @@ def dns_query(qid, names):
     return msg
 
 
+def tcp4(src, dst, sport, dport, seq, flags, payload=b"", ack=0):
+    """Ethernet + IPv4 + TCP (data offset 5), checksums zero."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, flags, 65535, 0, 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes(src), bytes(dst))
+    return bytes.fromhex("020000000002" "020000000001" "0800") + ip + tcp
+
+
 def write(name, data):
     path = os.path.join(TMP, name)
     with open(path, "wb") as f:
@@ -303,6 +310,22 @@ def top_talkers():
     eq(rc, 0, "exit")
     rows = sorted(l.split() for l in out.splitlines() if l[:1].isdigit())
     eq(rows, [["192.0.2.1", str(total), "0", "3", "0"], ["198.51.100.7", str(total), "0", "3", "0"]], "hosts")
+
+
+@case
+def resent_segment_not_dissected_again():
+    # DNS over TCP sent twice with the same sequence number: the copy is a retransmission,
+    # and tshark (checked with tshark 4.0.17 on this file) shows the query only once.
+    q = dns_query(0x4242, ["example.com"])
+    msg = struct.pack("!H", len(q)) + q
+    path = write("retrans.pcap", pcap([
+        (1.0, tcp4(A, B, 40000, 53, 1000, 0x02), None),
+        (1.1, tcp4(B, A, 53, 40000, 5000, 0x12, ack=1001), None),
+        (1.2, tcp4(A, B, 40000, 53, 1001, 0x18, msg, ack=5001), None),
+        (1.5, tcp4(A, B, 40000, 53, 1001, 0x18, msg, ack=5001), None),
+    ]))
+    rc, out, _ = run("-r", path, "-T", "fields", "-e", "frame.number", "-e", "dns.qry.name")
+    eq(out.splitlines(), ["1\t", "2\t", "3\texample.com", "4\t"], "names")
 
 
 def no_leftovers(prefix):
