@@ -380,4 +380,6 @@ failed = [r for r in results if r[1]]
 for name, msg in results:
     print(f"{'ok  ' if not msg else 'FAIL'} {name}{': ' + msg if msg else ''}")
 print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+import shutil
+shutil.rmtree(TMP, ignore_errors=True)
 sys.exit(1 if failed else 0)
