@@ -463,12 +463,6 @@ static int dns_store_name(struct ns_pkt *pkt, const struct dns_name *n)
     return 1;
 }
 
-static void dns_soft_mark(struct ns_pkt *pkt, enum ns_malformed why)
-{
-    if (pkt->malformed == NS_MALFORMED_NONE)
-        pkt->malformed = (uint16_t)why;
-}
-
 /* One message: m covers exactly the message (the base of its compression pointers).
  * *capped is set when a per-frame cap (layers, names) refused it: nothing more fits. */
 static enum ns_status dns_message(struct ns_cur *m, struct ns_pkt *pkt, uint8_t kind,
@@ -517,9 +511,9 @@ static enum ns_status dns_message(struct ns_cur *m, struct ns_pkt *pkt, uint8_t 
         }
         l->u.dns.nnames++;
         if (n.special == dns_loops)
-            dns_soft_mark(pkt, NS_MALFORMED_DNS_PTR_LOOP);
+            ns_pkt_soft_mark(pkt, NS_MALFORMED_DNS_PTR_LOOP);
         else if (n.special == dns_too_long)
-            dns_soft_mark(pkt, NS_MALFORMED_DNS_NAME_LONG);
+            ns_pkt_soft_mark(pkt, NS_MALFORMED_DNS_NAME_LONG);
     }
     return NS_STATUS_OK;
 }
