@@ -243,8 +243,10 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
     case NS_FIELD_NS_FLOW_COMMUNITY_ID:
         /* computed when asked for, not per packet: a SHA-1 is too dear for the hot path */
         if (f->track != NULL && f->track->flow != NULL && c.max > 0) {
-            ns_track_community_id(f->track->flow, ((struct ns_frame *)f)->cid);
-            put_str(&c, f->cid, strlen(f->cid));
+            put_str(&c, NULL, 0);
+            ns_track_community_id(f->track->flow, out[0].text);
+            out[0].s = out[0].text;
+            out[0].len = strlen(out[0].text);
         }
         return c.n;
     case NS_FIELD_NS_FLOW_STATE:
@@ -255,8 +257,10 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
         return c.n;
     case NS_FIELD_NS_FLOW_HISTORY:
         if (f->track != NULL && f->track->flow != NULL && c.max > 0) {
-            ns_zeek_history(&f->track->flow->zeek, ((struct ns_frame *)f)->hist, sizeof f->hist);
-            put_str(&c, f->hist, strlen(f->hist));
+            put_str(&c, NULL, 0);
+            ns_zeek_history(&f->track->flow->zeek, out[0].text, sizeof out[0].text);
+            out[0].s = out[0].text;
+            out[0].len = strlen(out[0].text);
         }
         return c.n;
     case NS_FIELD_NS_FLOW_DIR:

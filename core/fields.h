@@ -131,8 +131,6 @@ struct ns_frame {
     const struct ns_pkt *pkt;
     const struct ns_track_out *track;   /* flows and streams; NULL when not tracked */
     int64_t rel_ns;             /* time since the first frame */
-    char cid[32];               /* scratch for netscope.flow.community_id */
-    char hist[32];              /* scratch for netscope.flow.history */
 };
 
 struct ns_val {
@@ -143,6 +141,7 @@ struct ns_val {
     } v;
     const char *s;              /* STRING: not NUL-terminated */
     size_t len;
+    char text[32];              /* a STRING computed on request (Community ID, history) */
 };
 
 /* Fills up to max values of field id for frame f; returns how many there are (may exceed max). */
