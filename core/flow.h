@@ -93,10 +93,10 @@ enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_
                                   struct ns_err *err);
 void ns_flow_table_fini(struct ns_flow_table *t);
 
-/* The flow of key k at time ts (created when new or when the old one expired/was closed
- * and the caller asks for a new one with *created). *created tells whether it is new.
- * NULL only when memory for growth could not be had (counted as an eviction path failure:
- * the caller treats the packet as flowless). */
+/* The flow of key k at time ts, created when the key is new or its flow passed the idle
+ * timeout (*created tells which). When the table cannot grow, the least recently seen flow
+ * is evicted to make room; NULL only when there is nothing to evict either (the caller
+ * treats the packet as flowless). */
 struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
                                   bool a_is_1, int64_t ts_ns, bool *created);
 
