@@ -18,6 +18,8 @@ static const char *type_name(enum ns_ftype t)
     case NS_FT_STRING: return "string";
     case NS_FT_ABS_TIME: return "absolute time";
     case NS_FT_REL_TIME: return "relative time";
+    case NS_FT_I32: return "int32";
+    case NS_FT_NONE: return "label (present or absent)";
     }
     return "?";
 }

@@ -22,6 +22,8 @@ static const char *ftype_name(enum ns_ftype t)
     case NS_FT_STRING: return "FT_STRING";
     case NS_FT_ABS_TIME: return "FT_ABSOLUTE_TIME";
     case NS_FT_REL_TIME: return "FT_RELATIVE_TIME";
+    case NS_FT_I32: return "FT_INT32";
+    case NS_FT_NONE: return "FT_NONE";
     }
     return "FT_NONE";
 }

@@ -1,6 +1,37 @@
 #include "engine.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "../dissectors/dissect.h"
+
+/* The TCP state of flow f's table entry, when it belongs to f. */
+static struct ns_tcpa_conn *conn_of(const struct ns_engine *e, const struct ns_flow *f)
+{
+    if (!e->tcp_analysis || f->key.proto != 6)
+        return NULL;
+    size_t i = (size_t)(f - e->track.flows.ent);
+    if (i >= e->conn_cap || e->conn[i].flow_id != f->id || !e->conn[i].in_use)
+        return NULL;
+    return &e->conn[i];
+}
+
+const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct ns_flow *f)
+{
+    return conn_of(e, f);
+}
+
+static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+{
+    struct ns_engine *e = arg;
+    struct ns_tcpa_conn *c = f->key.proto == 6 ? conn_of(e, f) : NULL;
+    if (c != NULL)
+        ns_tcpa_conn_finish(c, f->last_ns);
+    if (e->user_on_end != NULL)
+        e->user_on_end(f, why, e->user_arg);
+    if (c != NULL)
+        ns_tcpa_conn_release(&e->tcpa, c);
+}
 
 enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *cfg, struct ns_err *err)
 {
@@ -9,12 +40,18 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
     e->stats = (struct ns_engine_stats){0};
     e->frame = (struct ns_frame){0};
     ns_pkt_reset(&e->pkt);
+    e->user_on_end = cfg->on_flow_end;
+    e->user_arg = cfg->arg;
+    e->tcp_analysis = !cfg->no_tcp_analysis;
+    e->conn = NULL;
+    e->conn_cap = 0;
+    e->tcpa_frame.n = 0;
     struct ns_track_cfg tc = {
         .max_flows = cfg->max_flows ? cfg->max_flows : NS_ENGINE_DEFAULT_MAX_FLOWS,
         .idle_ns = cfg->idle_ns,
         .vlan_in_key = cfg->vlan_in_key,
-        .on_end = cfg->on_flow_end,
-        .arg = cfg->arg,
+        .on_end = flow_end,
+        .arg = e,
     };
     /* tshark reassembles datagrams of any length IP allows with fragment offsets
      * (NS_REASM_MAX_LEN), not only 65535: use its limit for parity. */
@@ -24,12 +61,19 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
         .max_datagram_len = NS_REASM_MAX_LEN,
         .timeout_ns = cfg->reasm_timeout_ns,
     };
-    enum ns_status s = ns_reasm_init(&e->reasm, &rc, err);
+    enum ns_status s = ns_tcpa_init(&e->tcpa, cfg->tcp_max_segments, err);
     if (s != NS_STATUS_OK)
         return s;
+    s = ns_reasm_init(&e->reasm, &rc, err);
+    if (s != NS_STATUS_OK) {
+        ns_tcpa_fini(&e->tcpa);
+        return s;
+    }
     s = ns_track_init(&e->track, &tc, err);
-    if (s != NS_STATUS_OK)
+    if (s != NS_STATUS_OK) {
         ns_reasm_fini(&e->reasm);
+        ns_tcpa_fini(&e->tcpa);
+    }
     return s;
 }
 
@@ -37,6 +81,57 @@ void ns_engine_fini(struct ns_engine *e)
 {
     ns_track_fini(&e->track);
     ns_reasm_fini(&e->reasm);
+    ns_tcpa_fini(&e->tcpa);
+    free(e->conn);
+    e->conn = NULL;
+    e->conn_cap = 0;
+}
+
+/* The TCP state slot of flow f, grown with the flow table (entry indices are stable),
+ * reset when its entry now holds another flow. NULL only when memory ran out. */
+static struct ns_tcpa_conn *conn_for(struct ns_engine *e, const struct ns_flow *f)
+{
+    size_t i = (size_t)(f - e->track.flows.ent);
+    if (i >= e->conn_cap) {
+        size_t ncap = (size_t)e->track.flows.cap + 1;
+        if (ncap <= i)
+            return NULL;
+        struct ns_tcpa_conn *nc = realloc(e->conn, ncap * sizeof *nc);
+        if (nc == NULL)
+            return NULL;
+        memset(nc + e->conn_cap, 0, (ncap - e->conn_cap) * sizeof *nc);
+        e->conn = nc;
+        e->conn_cap = (uint32_t)ncap;
+    }
+    struct ns_tcpa_conn *c = &e->conn[i];
+    if (!c->in_use || c->flow_id != f->id) {
+        if (c->in_use)
+            ns_tcpa_conn_release(&e->tcpa, c);
+        ns_tcpa_conn_init(c);
+        c->flow_id = f->id;
+    }
+    return c;
+}
+
+static void analyse_tcp(struct ns_engine *e, const struct ns_rec *rec)
+{
+    struct ns_tcpa_frame *tf = &e->tcpa_frame;
+    tf->n = 0;
+    for (unsigned k = 0; k < e->track_out.ntcp && tf->n < NS_TCPA_MAX_LAYERS; k++) {
+        const struct ns_track_tcp *tt = &e->track_out.tcp[k];
+        struct ns_tcpa_conn *c = conn_for(e, tt->flow);
+        if (c == NULL)
+            continue;
+        const struct ns_layer *l = &e->pkt.layer[tt->layer];
+        struct ns_tcpa_in in = {
+            .frame = rec->number, .ts_ns = rec->ts_ns, .seq = l->u.tcp.seq, .ack = l->u.tcp.ack,
+            .seglen = l->u.tcp.payload_len, .flags = l->u.tcp.flags, .window = l->u.tcp.window,
+            .wscale = l->u.tcp.has_wscale ? (int16_t)l->u.tcp.wscale : -1, .reused = tt->reused != 0,
+        };
+        tf->layer[tf->n] = tt->layer;
+        ns_tcpa_segment(&e->tcpa, c, tt->dir, &in, &tf->out[tf->n]);
+        tf->n++;
+    }
 }
 
 /* The fragment frame's IP layer: the last unquoted IPv4/IPv6 header. */
@@ -123,6 +218,7 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
     e->frame.rel_ns = rec->ts_ns - e->first_ts_ns;
     e->frame.pkt = &e->pkt;
     e->frame.track = NULL;
+    e->frame.tcpa = NULL;
     if (rec->kind != NS_REC_PACKET) {
         ns_pkt_reset(&e->pkt);
         return &e->frame;
@@ -145,5 +241,9 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
             e->pkt.nlayers--;
     }
     e->frame.track = &e->track_out;
+    if (e->tcp_analysis) {
+        analyse_tcp(e, rec);
+        e->frame.tcpa = &e->tcpa_frame;
+    }
     return &e->frame;
 }

@@ -2,9 +2,11 @@
  * In:     records from the reader (or from libpcap in live capture), in capture order.
  * Out:    a struct ns_frame valid until the next ns_engine_feed(): the dissected packet,
  *         times, flows and stream indices (and, as later modules land, TCP analysis).
- * Owns:   the per-frame packet struct, the counters and the flow tracker (allocated at
- *         init, grown by doubling up to cfg.max_flows); nothing is allocated per frame
- *         except when a new flow needs the table to grow.
+ * Owns:   the per-frame packet struct, the counters, the flow tracker and one TCP analysis
+ *         state per transport flow (allocated at init, grown by doubling up to
+ *         cfg.max_flows); nothing is allocated per frame except when a new flow needs the
+ *         table to grow or TCP analysis needs more segment records.
+ * Moves:  never, after init: the flow tables call back into it.
  * Never:  prints, knows files, Wireshark or libpcap. */
 #ifndef NS_ENGINE_H
 #define NS_ENGINE_H
@@ -16,6 +18,7 @@
 #include "fields.h"
 #include "reasm.h"
 #include "reader.h"
+#include "tcpa.h"
 #include "track.h"
 
 #define NS_ENGINE_DEFAULT_MAX_FLOWS (1u << 22)
@@ -27,6 +30,9 @@ struct ns_engine_cfg {
     uint32_t reasm_datagrams;   /* IP datagrams reassembled at once; 0 = 4096 */
     uint32_t reasm_bytes;       /* fragment bytes held; 0 = 64 MiB */
     int64_t reasm_timeout_ns;   /* 0: never (tshark) */
+    bool no_tcp_analysis;       /* scale mode: no tcp.analysis.*, no per-flow TCP state */
+    uint32_t tcp_max_segments;  /* unacked segments remembered at once; 0 = 1 << 22 */
+    /* every flow as it ends; ns_engine_tcp() gives its TCP analysis during the call */
     void (*on_flow_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
     void *arg;
 };
@@ -47,6 +53,13 @@ struct ns_engine {
     struct ns_track track;
     struct ns_track_out track_out;
     struct ns_reasm reasm;
+    bool tcp_analysis;
+    struct ns_tcpa tcpa;
+    struct ns_tcpa_conn *conn;  /* per entry of the transport flow table */
+    uint32_t conn_cap;
+    struct ns_tcpa_frame tcpa_frame;
+    void (*user_on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
+    void *user_arg;
     struct ns_pkt pkt;
 };
 
@@ -54,6 +67,9 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
 
 /* Ends every live flow (cfg.on_flow_end sees each) and frees the tables. */
 void ns_engine_fini(struct ns_engine *e);
+
+/* The TCP analysis of transport flow f (NULL when off or f is not TCP). */
+const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct ns_flow *f);
 
 /* Dissects and analyses one record. Never fails: a malformed packet is marked and counted. */
 const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "tcpa.h"
 #include "track.h"
 
 const struct ns_field ns_fields[NS_FIELD_COUNT] = {
@@ -105,12 +106,67 @@ static bool shown(enum ns_field_id id, const struct ns_layer *l)
     }
 }
 
+/* The analysis of TCP layer i, when it was analysed. */
+static const struct ns_tcpa_out *tcpa_of(const struct ns_frame *f, unsigned i)
+{
+    if (f->tcpa == NULL)
+        return NULL;
+    for (unsigned k = 0; k < f->tcpa->n; k++)
+        if (f->tcpa->layer[k] == i)
+            return &f->tcpa->out[k];
+    return NULL;
+}
+
+static bool is_tcpa_field(enum ns_field_id id)
+{
+    return (id >= NS_FIELD_TCP_SEQ && id <= NS_FIELD_NS_TCP_ACK_RTT);
+}
+
+/* The flag fields follow the flag bits' order, under both names. */
+static void tcpa_value(enum ns_field_id id, const struct ns_tcpa_out *a, struct collector *c)
+{
+    if (id >= NS_FIELD_TCPA_RETRANSMISSION && id < NS_FIELD_TCPA_RETRANSMISSION + NS_TCPA_NFLAGS) {
+        if (a->flags & (1u << (id - NS_FIELD_TCPA_RETRANSMISSION)))
+            put_u(c, 1);
+        return;
+    }
+    if (id >= NS_FIELD_NS_TCP_RETRANSMISSION && id < NS_FIELD_NS_TCP_RETRANSMISSION + NS_TCPA_NFLAGS) {
+        if (a->flags & (1u << (id - NS_FIELD_NS_TCP_RETRANSMISSION)))
+            put_u(c, 1);
+        return;
+    }
+    switch (id) {
+    case NS_FIELD_TCP_SEQ: put_u(c, a->rel_seq); break;
+    case NS_FIELD_TCP_ACK: put_u(c, a->rel_ack); break;
+    case NS_FIELD_TCP_NXTSEQ: put_u(c, a->nxtseq); break;
+    case NS_FIELD_TCP_WINDOW_SIZE: put_u(c, a->window); break;
+    case NS_FIELD_TCP_WIN_SCALEFACTOR: if (a->scale != 0) put_i(c, a->scale); break;
+    case NS_FIELD_TCPA_DUP_ACK_NUM: if (a->dupack_num) put_u(c, a->dupack_num); break;
+    case NS_FIELD_TCPA_DUP_ACK_FRAME: if (a->dupack_num) put_u(c, a->dupack_frame); break;
+    case NS_FIELD_TCPA_ACKS_FRAME: if (a->acks_frame) put_u(c, a->acks_frame); break;
+    case NS_FIELD_TCPA_ACK_RTT:
+    case NS_FIELD_NS_TCP_ACK_RTT:
+        /* Wireshark shows the RTT only when it is not zero */
+        if (a->acks_frame && a->ack_rtt_ns != 0) put_i(c, a->ack_rtt_ns);
+        break;
+    case NS_FIELD_TCPA_INITIAL_RTT: if (a->have_irtt) put_i(c, a->irtt_ns); break;
+    case NS_FIELD_TCPA_BIF: if (a->have_bif) put_u(c, a->bytes_in_flight); break;
+    default: break;
+    }
+}
+
 static void layer_value(enum ns_field_id id, const struct ns_frame *f, unsigned i, struct collector *c)
 {
     const struct ns_pkt *pkt = f->pkt;
     const struct ns_layer *l = &pkt->layer[i];
     if (!shown(id, l))
         return;
+    if (is_tcpa_field(id)) {
+        const struct ns_tcpa_out *a = l->proto == NS_PROTO_TCP ? tcpa_of(f, i) : NULL;
+        if (a != NULL)
+            tcpa_value(id, a, c);
+        return;
+    }
     switch (id) {
     case NS_FIELD_TCP_STREAM:
     case NS_FIELD_UDP_STREAM:

@@ -28,6 +28,8 @@ enum ns_ftype {
     NS_FT_STRING,
     NS_FT_ABS_TIME,     /* epoch seconds, nine decimals */
     NS_FT_REL_TIME,     /* signed seconds, nine decimals */
+    NS_FT_I32,          /* signed decimal */
+    NS_FT_NONE,         /* a label with no value (tshark's FT_NONE): printed 1 when present */
 };
 
 enum ns_fdisp {
@@ -87,6 +89,48 @@ enum ns_fdisp {
     X(DNS_QRY_NAME,   "dns.qry.name",        STRING, NONE, "Name", "Every question name") \
     X(TLS_SNI,        "tls.handshake.extensions_server_name", STRING, NONE, "Server Name", "SNI of a ClientHello") \
     X(TLS_ALPN,       "tls.handshake.extensions_alpn_str", STRING, NONE, "ALPN Next Protocol", "Each ALPN protocol of a ClientHello") \
+    X(TCP_SEQ,        "tcp.seq",             U32,  DEC,  "Sequence Number", "Relative to the direction's first sequence number") \
+    X(TCP_ACK,        "tcp.ack",             U32,  DEC,  "Acknowledgment Number", "Relative to the other direction's first sequence number (raw without the ACK flag)") \
+    X(TCP_NXTSEQ,     "tcp.nxtseq",          U32,  DEC,  "Next Sequence Number", "tcp.seq + tcp.len, + 1 for SYN or FIN") \
+    X(TCP_WINDOW_SIZE, "tcp.window_size",    U32,  DEC,  "Calculated window size", "Window scaled by the handshake's shift (SYNs unscaled)") \
+    X(TCP_WIN_SCALEFACTOR, "tcp.window_size_scalefactor", I32, DEC, "Window size scaling factor", "2^shift; -1 unknown (no handshake seen), -2 no scaling") \
+    X(TCPA_RETRANSMISSION, "tcp.analysis.retransmission", NONE, NONE, "Retransmission", "A segment resent: it does not advance the sequence number (and is not one of the kinds below)") \
+    X(TCPA_FAST_RETRANSMISSION, "tcp.analysis.fast_retransmission", NONE, NONE, "Fast retransmission", "A resend of what at least two duplicate ACKs asked for, within 20 ms of the last") \
+    X(TCPA_SPURIOUS_RETRANSMISSION, "tcp.analysis.spurious_retransmission", NONE, NONE, "Spurious retransmission", "Data the receiver had already acknowledged, sent again") \
+    X(TCPA_OUT_OF_ORDER, "tcp.analysis.out_of_order", NONE, NONE, "Out-of-order", "A segment below the highest sent, within the iRTT (3 ms without one) of it") \
+    X(TCPA_LOST_SEGMENT, "tcp.analysis.lost_segment", NONE, NONE, "Previous segment not captured", "A gap before this segment: a segment was not captured") \
+    X(TCPA_ACK_LOST_SEGMENT, "tcp.analysis.ack_lost_segment", NONE, NONE, "ACKed unseen segment", "An ACK of data that was not captured") \
+    X(TCPA_DUPLICATE_ACK, "tcp.analysis.duplicate_ack", NONE, NONE, "Duplicate ACK", "Same ACK, window and sequence number as the previous segment, no data") \
+    X(TCPA_ZERO_WINDOW, "tcp.analysis.zero_window", NONE, NONE, "Zero window", "A window of 0 advertised (not in SYN, FIN or RST)") \
+    X(TCPA_ZERO_WINDOW_PROBE, "tcp.analysis.zero_window_probe", NONE, NONE, "Zero window probe", "One byte sent into a zero window") \
+    X(TCPA_ZERO_WINDOW_PROBE_ACK, "tcp.analysis.zero_window_probe_ack", NONE, NONE, "Zero window probe ACK", "The answer to a zero window probe") \
+    X(TCPA_WINDOW_FULL, "tcp.analysis.window_full", NONE, NONE, "Window full", "Data that fills the peer's advertised window") \
+    X(TCPA_WINDOW_UPDATE, "tcp.analysis.window_update", NONE, NONE, "Window update", "Only the window changed") \
+    X(TCPA_KEEP_ALIVE, "tcp.analysis.keep_alive", NONE, NONE, "Keep-alive", "0 or 1 byte one below the next sequence number") \
+    X(TCPA_KEEP_ALIVE_ACK, "tcp.analysis.keep_alive_ack", NONE, NONE, "Keep-alive ACK", "The answer to a keep-alive") \
+    X(TCPA_REUSED_PORTS, "tcp.analysis.reused_ports", NONE, NONE, "Reused ports", "A SYN opening a new connection on the ports of an earlier one") \
+    X(TCPA_DUP_ACK_NUM, "tcp.analysis.duplicate_ack_num", U32, DEC, "Duplicate ACK #", "How many duplicate ACKs in a row, this one included") \
+    X(TCPA_DUP_ACK_FRAME, "tcp.analysis.duplicate_ack_frame", U32, DEC, "Duplicate to the ACK in frame", "The frame this ACK duplicates") \
+    X(TCPA_ACKS_FRAME, "tcp.analysis.acks_frame", U32, DEC, "This is an ACK to the segment in frame", "The segment whose end this ACK acknowledges exactly") \
+    X(TCPA_ACK_RTT,   "tcp.analysis.ack_rtt", REL_TIME, NONE, "The RTT to ACK the segment was", "Time from that segment (its first transmission) to this ACK") \
+    X(TCPA_INITIAL_RTT, "tcp.analysis.initial_rtt", REL_TIME, NONE, "iRTT", "From the SYN to the first ACK without SYN; on every segment once known") \
+    X(TCPA_BIF,       "tcp.analysis.bytes_in_flight", U32, DEC, "Bytes in flight", "Unacknowledged bytes of this direction after this segment") \
+    X(NS_TCP_RETRANSMISSION, "netscope.tcp.retransmission", NONE, NONE, "Retransmission", "Same as tcp.analysis.retransmission") \
+    X(NS_TCP_FAST_RETRANSMISSION, "netscope.tcp.fast_retransmission", NONE, NONE, "Fast retransmission", "Same as tcp.analysis.fast_retransmission") \
+    X(NS_TCP_SPURIOUS_RETRANSMISSION, "netscope.tcp.spurious_retransmission", NONE, NONE, "Spurious retransmission", "Same as tcp.analysis.spurious_retransmission") \
+    X(NS_TCP_OUT_OF_ORDER, "netscope.tcp.out_of_order", NONE, NONE, "Out-of-order", "Same as tcp.analysis.out_of_order") \
+    X(NS_TCP_LOST_SEGMENT, "netscope.tcp.lost_segment", NONE, NONE, "Previous segment not captured", "Same as tcp.analysis.lost_segment") \
+    X(NS_TCP_ACK_LOST_SEGMENT, "netscope.tcp.ack_lost_segment", NONE, NONE, "ACKed unseen segment", "Same as tcp.analysis.ack_lost_segment") \
+    X(NS_TCP_DUPLICATE_ACK, "netscope.tcp.duplicate_ack", NONE, NONE, "Duplicate ACK", "Same as tcp.analysis.duplicate_ack") \
+    X(NS_TCP_ZERO_WINDOW, "netscope.tcp.zero_window", NONE, NONE, "Zero window", "Same as tcp.analysis.zero_window") \
+    X(NS_TCP_ZERO_WINDOW_PROBE, "netscope.tcp.zero_window_probe", NONE, NONE, "Zero window probe", "Same as tcp.analysis.zero_window_probe") \
+    X(NS_TCP_ZERO_WINDOW_PROBE_ACK, "netscope.tcp.zero_window_probe_ack", NONE, NONE, "Zero window probe ACK", "Same as tcp.analysis.zero_window_probe_ack") \
+    X(NS_TCP_WINDOW_FULL, "netscope.tcp.window_full", NONE, NONE, "Window full", "Same as tcp.analysis.window_full") \
+    X(NS_TCP_WINDOW_UPDATE, "netscope.tcp.window_update", NONE, NONE, "Window update", "Same as tcp.analysis.window_update") \
+    X(NS_TCP_KEEP_ALIVE, "netscope.tcp.keep_alive", NONE, NONE, "Keep-alive", "Same as tcp.analysis.keep_alive") \
+    X(NS_TCP_KEEP_ALIVE_ACK, "netscope.tcp.keep_alive_ack", NONE, NONE, "Keep-alive ACK", "Same as tcp.analysis.keep_alive_ack") \
+    X(NS_TCP_REUSED_PORTS, "netscope.tcp.reused_ports", NONE, NONE, "Reused ports", "Same as tcp.analysis.reused_ports") \
+    X(NS_TCP_ACK_RTT, "netscope.tcp.ack_rtt", REL_TIME, NONE, "ACK RTT", "Same as tcp.analysis.ack_rtt") \
     X(TCP_STREAM,     "tcp.stream",          U32,  DEC,  "Stream index", "TCP conversation index, in order of first appearance") \
     X(UDP_STREAM,     "udp.stream",          U32,  DEC,  "Stream index", "UDP conversation index, in order of first appearance") \
     X(NS_FLOW_ID,     "netscope.flow.id",    U64,  DEC,  "Flow", "Flow index over the run (innermost unquoted TCP/UDP header), from 1") \
@@ -125,11 +169,13 @@ const char *ns_field_proto(const struct ns_field *f, char *buf, size_t cap);
 
 /* What a frame is, for field extraction. */
 struct ns_track_out;
+struct ns_tcpa_frame;
 
 struct ns_frame {
     const struct ns_rec *rec;
     const struct ns_pkt *pkt;
     const struct ns_track_out *track;   /* flows and streams; NULL when not tracked */
+    const struct ns_tcpa_frame *tcpa;   /* TCP analysis; NULL when off */
     int64_t rel_ns;             /* time since the first frame */
 };
 

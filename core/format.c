@@ -120,6 +120,10 @@ size_t ns_field_format(enum ns_field_id id, const struct ns_val *v, char *buf, s
     case NS_FT_ABS_TIME:
     case NS_FT_REL_TIME:
         return fmt_time(v->v.i, buf, cap);
+    case NS_FT_I32:
+        return (size_t)snprintf(buf, cap, "%lld", (long long)v->v.i);
+    case NS_FT_NONE:
+        return (size_t)snprintf(buf, cap, "1");
     }
     if (f->disp == NS_FD_HEX)
         return (size_t)snprintf(buf, cap, "0x%0*llx", width, (unsigned long long)v->v.u);

@@ -138,6 +138,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
     out->flow_dir = 0;
     out->flow = NULL;
     out->resent_layer = -1;
+    out->ntcp = 0;
     for (unsigned i = 0; i < pkt->nlayers; i++) {
         const struct ns_layer *l = &pkt->layer[i];
         bool quoted = (l->flags & NS_LAYER_QUOTED) != 0;
@@ -170,6 +171,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
         if (f == NULL)
             continue;
+        bool reused = false;
         if (!created && tcp && !quoted) {
             /* Wireshark: a SYN (no ACK) whose sequence number differs from the base
              * sequence of its direction opens a new conversation on the same ports. */
@@ -180,6 +182,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
                 if (f == NULL)
                     continue;
                 created = true;
+                reused = true;
             }
         }
         if (created)
@@ -218,6 +221,9 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
             continue;
         count(f, sw, rec);
         zeek_update(f, sw, l, tcp ? l->u.tcp.payload_len : (l->u.udp.len >= 8 ? l->u.udp.len - 8u : 0));
+        if (tcp && out->ntcp < NS_TRACK_MAX_TCP && !(l->flags & NS_LAYER_CUT && l->hdr_len < 20))
+            out->tcp[out->ntcp++] = (struct ns_track_tcp){
+                .flow = f, .layer = (uint8_t)i, .dir = sw == (bool)f->a_is_1 ? 0 : 1, .reused = reused };
         last = f;
         last_sw = sw;
     }

@@ -32,6 +32,15 @@ struct ns_track_cfg {
 };
 
 #define NS_TRACK_NONE UINT32_MAX
+#define NS_TRACK_MAX_TCP 4          /* TCP headers of one frame handed to TCP analysis */
+
+/* An unquoted, whole TCP header of the frame and the flow it belongs to. */
+struct ns_track_tcp {
+    struct ns_flow *flow;       /* valid until the next ns_track_frame() */
+    uint8_t layer;              /* index in pkt->layer */
+    uint8_t dir;                /* 0: from A, 1: from B */
+    uint8_t reused;             /* this SYN started a new stream on reused ports */
+};
 
 struct ns_track_out {
     uint32_t stream[NS_PKT_MAX_LAYERS];   /* per layer: stream index, or NS_TRACK_NONE */
@@ -41,6 +50,8 @@ struct ns_track_out {
     const struct ns_flow *flow; /* valid until the next ns_track_frame() */
     int16_t resent_layer;       /* a TCP layer whose payload starts with bytes its direction
                                    already sent, or -1 (see ns_track_frame) */
+    struct ns_track_tcp tcp[NS_TRACK_MAX_TCP];
+    uint8_t ntcp;               /* TCP headers for analysis (not quoted, not refused) */
 };
 
 struct ns_track {

@@ -1,0 +1,390 @@
+/* core/tcpa.c: the rules of Wireshark 4.0's tcp_analyze_sequence_number(), in its order.
+ * The order is part of the definition: a zero-window probe, a keep-alive ACK and a
+ * zero-window-probe ACK skip the duplicate-ACK test; a keep-alive is never a
+ * retransmission; spurious beats fast retransmission, which beats out-of-order, which
+ * beats plain retransmission. Where Wireshark compares with 0 to mean "unset", so do we. */
+#include "tcpa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+#define S_BASE_SEQ_SET 0x01
+
+#define FAST_RT_WINDOW_NS 20000000u     /* fast retransmission: within 20 ms of the dup ACK */
+#define OOO_DEFAULT_NS 3000000u         /* out-of-order without an iRTT: 3 ms */
+
+static bool lt_seq(uint32_t x, uint32_t y) { return (int32_t)(x - y) < 0; }
+static bool gt_seq(uint32_t x, uint32_t y) { return lt_seq(y, x); }
+static bool le_seq(uint32_t x, uint32_t y) { return (int32_t)(y - x) >= 0; }
+
+static const char *const flag_names[NS_TCPA_NFLAGS] = {
+#define NS_X(id, name) name,
+    NS_TCPA_FLAGS(NS_X)
+#undef NS_X
+};
+
+const char *ns_tcpa_flag_name(unsigned bit)
+{
+    return bit < NS_TCPA_NFLAGS ? flag_names[bit] : "";
+}
+
+enum ns_status ns_tcpa_init(struct ns_tcpa *t, uint32_t max_segments, struct ns_err *err)
+{
+    memset(t, 0, sizeof *t);
+    t->max = max_segments ? max_segments : 1u << 22;
+    t->cap = t->max < 1024 ? t->max : 1024;
+    t->seg = malloc(((size_t)t->cap + 1) * sizeof *t->seg);
+    if (t->seg == NULL)
+        return ns_err_set(err, NS_STATUS_CAP, "out of memory for %u TCP segment records", t->cap);
+    return NS_STATUS_OK;
+}
+
+void ns_tcpa_fini(struct ns_tcpa *t)
+{
+    free(t->seg);
+    t->seg = NULL;
+}
+
+void ns_tcpa_conn_init(struct ns_tcpa_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int d = 0; d < 2; d++) {
+        c->dir[d].window = UINT32_MAX;
+        c->dir[d].win_scale = -1;
+        c->dir[d].valid_bif = 1;
+    }
+    c->m.syn_ns = c->m.synack_ns = c->m.ack_ns = -1;
+    c->in_use = 1;
+}
+
+/* A free record, or 0 when the pool is at its cap (the segment is then not remembered,
+ * as Wireshark does past its own per-direction cap). */
+static uint32_t seg_alloc(struct ns_tcpa *t)
+{
+    if (t->free_head != 0) {
+        uint32_t i = t->free_head;
+        t->free_head = t->seg[i].next;
+        return i;
+    }
+    if (t->used == t->cap) {
+        if (t->cap >= t->max)
+            return 0;
+        uint32_t ncap = t->cap > t->max / 2 ? t->max : t->cap * 2;
+        struct ns_tcpa_seg *ns = realloc(t->seg, ((size_t)ncap + 1) * sizeof *ns);
+        if (ns == NULL)
+            return 0;
+        t->seg = ns;
+        t->cap = ncap;
+    }
+    t->used++;
+    if (t->used > t->stats.pool_peak)
+        t->stats.pool_peak = t->used;
+    return t->used;
+}
+
+static void seg_free(struct ns_tcpa *t, uint32_t i)
+{
+    t->seg[i].next = t->free_head;
+    t->free_head = i;
+}
+
+void ns_tcpa_conn_release(struct ns_tcpa *t, struct ns_tcpa_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        uint32_t i = c->dir[d].segs;
+        while (i != 0) {
+            uint32_t next = t->seg[i].next;
+            seg_free(t, i);
+            i = next;
+        }
+        c->dir[d].segs = 0;
+        c->dir[d].nsegs = 0;
+    }
+    c->in_use = 0;
+}
+
+/* The sequence-number rules; returns the segment's flags. */
+static uint32_t analyse(struct ns_tcpa *t, struct ns_tcpa_conn *c, struct ns_tcpa_dir *fwd,
+                        struct ns_tcpa_dir *rev, const struct ns_tcpa_in *in, struct ns_tcpa_out *out)
+{
+    uint32_t seq = in->seq, ack = in->ack, seglen = in->seglen, window = in->window;
+    uint16_t fl = in->flags;
+    uint32_t f = in->reused ? NS_TCPA_F(REUSED_PORTS) : 0;
+    bool ctl = (fl & (TH_SYN | TH_FIN | TH_RST)) != 0;
+
+    /* the first segment of a direction fixes its base; midstream, one below its number,
+     * so relative numbers start at 1 */
+    if (!(fwd->static_flags & S_BASE_SEQ_SET)) {
+        fwd->base_seq = (fl & TH_SYN) ? seq : seq - 1;
+        fwd->static_flags |= S_BASE_SEQ_SET;
+    }
+    /* a SYN's ACK field may hold anything: take the peer's base from the first ACK */
+    if (!(rev->static_flags & S_BASE_SEQ_SET) && (fl & TH_ACK)) {
+        rev->base_seq = ack - 1;
+        rev->static_flags |= S_BASE_SEQ_SET;
+    }
+    if (fl & TH_ACK)
+        rev->valid_bif = 1;
+
+    if (seglen == 1 && seq == fwd->nextseq && rev->window == 0) {
+        f |= NS_TCPA_F(ZERO_WINDOW_PROBE);
+        goto finished_fwd;
+    }
+    if (window == 0 && !ctl)
+        f |= NS_TCPA_F(ZERO_WINDOW);
+    if (fwd->nextseq != 0 && gt_seq(seq, fwd->nextseq) && !(fl & TH_RST)) {
+        f |= NS_TCPA_F(LOST_SEGMENT);
+        fwd->valid_bif = 0;
+    }
+    if (seglen <= 1 && seq == fwd->nextseq - 1 && !ctl)
+        f |= NS_TCPA_F(KEEP_ALIVE);
+    bool same_ack = seglen == 0 && seq == fwd->nextseq && ack == fwd->lastack && !ctl;
+    if (same_ack && window != 0 && window != fwd->window)
+        f |= NS_TCPA_F(WINDOW_UPDATE);
+    if (seglen > 0 && rev->win_scale != -1 && !ctl) {
+        uint32_t shift = rev->win_scale == -2 ? 0 : (uint32_t)rev->win_scale;
+        if (seq + seglen == rev->lastack + (rev->window << shift))
+            f |= NS_TCPA_F(WINDOW_FULL);
+    }
+    if (same_ack && window != 0 && window == fwd->window &&
+        (rev->lastsegmentflags & NS_TCPA_F(KEEP_ALIVE))) {
+        f |= NS_TCPA_F(KEEP_ALIVE_ACK);
+        goto finished_fwd;
+    }
+    if (same_ack && window == 0 && window == fwd->window &&
+        (rev->lastsegmentflags & NS_TCPA_F(ZERO_WINDOW_PROBE))) {
+        f |= NS_TCPA_F(ZERO_WINDOW_PROBE_ACK);
+        goto finished_fwd;
+    }
+    if (same_ack && window != 0 && window == fwd->window) {
+        fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
+        f |= NS_TCPA_F(DUPLICATE_ACK);
+        out->dupack_num = (uint32_t)fwd->dupacknum;
+        out->dupack_frame = fwd->lastnondupack;
+    }
+
+finished_fwd:
+    if (ack != fwd->lastack) {
+        fwd->lastnondupack = in->frame;
+        fwd->dupacknum = 0;
+    }
+    /* an ACK beyond everything seen the other way: segments were missed there. The
+     * boundary then jumps so that one gap is reported once. */
+    if (rev->maxseqtobeacked != 0 && gt_seq(ack, rev->maxseqtobeacked) && (fl & TH_ACK)) {
+        if (rev->maxseqtobeacked > rev->nextseq) {
+            rev->maxseqtobeacked = rev->nextseq;
+            f |= NS_TCPA_F(ACK_LOST_SEGMENT);
+        } else {
+            if (rev->dupacknum == 0)
+                f |= NS_TCPA_F(ACK_LOST_SEGMENT);
+            rev->dupacknum = -1;
+        }
+    }
+
+    if (seglen > 0 || (fl & (TH_SYN | TH_FIN))) {
+        bool not_advanced = fwd->nextseq != 0 && lt_seq(seq, fwd->nextseq);
+        if (f & NS_TCPA_F(KEEP_ALIVE))
+            goto finished_retrans;
+        /* one byte below nextseq with new data behind it: after a zero-window probe */
+        if (seglen > 1 && fwd->nextseq - 1 == seq)
+            not_advanced = false;
+        if (seglen > 0 && rev->lastack != 0 && le_seq(seq + seglen, rev->lastack)) {
+            f |= NS_TCPA_F(SPURIOUS_RETRANSMISSION);
+            goto finished_retrans;
+        }
+        uint64_t since_ack = (uint64_t)in->ts_ns - (uint64_t)rev->lastack_ns;
+        if (not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && since_ack < FAST_RT_WINDOW_NS) {
+            f |= NS_TCPA_F(FAST_RETRANSMISSION);
+            goto finished_retrans;
+        }
+        uint64_t since_next = (uint64_t)in->ts_ns - (uint64_t)fwd->nextseq_ns;
+        uint64_t thres = c->first_rtt_ns != 0 ? (uint64_t)c->first_rtt_ns : OOO_DEFAULT_NS;
+        uint32_t end = seq + seglen + ((fl & (TH_SYN | TH_FIN)) ? 1u : 0u);
+        if (not_advanced && since_next < thres && fwd->nextseq != end) {
+            f |= NS_TCPA_F(OUT_OF_ORDER);
+            goto finished_retrans;
+        }
+        if (not_advanced)
+            f |= NS_TCPA_F(RETRANSMISSION);
+    }
+
+finished_retrans:;
+    uint32_t nextseq = seq + seglen;
+    if ((seglen > 0 || (fl & (TH_SYN | TH_FIN))) && fwd->nsegs < NS_TCPA_MAX_UNACKED) {
+        /* SYN and FIN take one number; Wireshark adds it only for a remembered segment */
+        if (fl & (TH_SYN | TH_FIN))
+            nextseq++;
+        uint32_t i = seg_alloc(t);
+        if (i != 0) {
+            t->seg[i] = (struct ns_tcpa_seg){ .seq = seq, .nextseq = nextseq, .ts_ns = in->ts_ns,
+                                              .frame = in->frame, .next = fwd->segs };
+            fwd->segs = i;
+            fwd->nsegs++;
+        } else {
+            t->stats.pool_full++;
+        }
+    }
+    bool zwp = (f & NS_TCPA_F(ZERO_WINDOW_PROBE)) != 0;
+    if ((gt_seq(nextseq, fwd->nextseq) || fwd->nextseq == 0) && !zwp) {
+        fwd->nextseq = nextseq;
+        fwd->nextseq_ns = in->ts_ns;
+    }
+    if ((seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) && !zwp)
+        fwd->maxseqtobeacked = fwd->nextseq;
+    fwd->window = window;
+    fwd->lastack = ack;
+    fwd->lastack_ns = in->ts_ns;
+    fwd->lastsegmentflags = (uint16_t)f;
+
+    /* drop what this ACK covers from the other direction's list; the exact ACK of a
+     * segment's end gives the RTT. The list is newest first and the last match wins, so a
+     * resent segment's RTT is measured from its first transmission, as Wireshark does. */
+    uint32_t prev = 0, i = rev->segs;
+    while (i != 0) {
+        struct ns_tcpa_seg *s = &t->seg[i];
+        if (ack == s->nextseq) {
+            out->acks_frame = s->frame;
+            out->ack_rtt_ns = in->ts_ns - s->ts_ns;
+        } else if (gt_seq(ack, s->seq) && le_seq(ack, s->nextseq)) {
+            s->seq = ack;       /* partly acknowledged: keep the rest */
+            continue;
+        } else if (gt_seq(s->nextseq, ack)) {
+            prev = i;
+            i = s->next;
+            continue;
+        }
+        uint32_t next = s->next;
+        if (prev == 0)
+            rev->segs = next;
+        else
+            t->seg[prev].next = next;
+        seg_free(t, i);
+        rev->nsegs--;
+        i = next;
+    }
+
+    /* bytes in flight: the span of this direction's unacknowledged segments */
+    if (seglen != 0 && fwd->segs != 0 && fwd->valid_bif) {
+        const struct ns_tcpa_seg *s = &t->seg[fwd->segs];
+        uint32_t first = s->seq - fwd->base_seq, last = s->nextseq - fwd->base_seq;
+        for (uint32_t j = fwd->segs; j != 0; j = t->seg[j].next) {
+            s = &t->seg[j];
+            if (s->nextseq - fwd->base_seq > last)
+                last = s->nextseq - fwd->base_seq;
+            if (s->seq - fwd->base_seq < first)
+                first = s->seq - fwd->base_seq;
+        }
+        uint32_t in_flight = last - first;
+        if (in_flight > 0 && in_flight < 2000000000u) {
+            out->have_bif = true;
+            out->bytes_in_flight = in_flight - ((fl & (TH_SYN | TH_FIN)) ? 1u : 0u);
+        }
+    }
+    return f;
+}
+
+static void update_metrics(struct ns_tcpa_conn *c, int dir, const struct ns_tcpa_in *in,
+                           const struct ns_tcpa_out *out)
+{
+    struct ns_tcpa_metrics *m = &c->m;
+    for (unsigned b = 0; b < NS_TCPA_NFLAGS; b++)
+        if (out->flags & (1u << b))
+            m->count[dir][b]++;
+    if (out->flags & (NS_TCPA_F(RETRANSMISSION) | NS_TCPA_F(FAST_RETRANSMISSION) |
+                      NS_TCPA_F(SPURIOUS_RETRANSMISSION)))
+        m->retrans_bytes[dir] += in->seglen;
+    if (out->acks_frame != 0 && out->ack_rtt_ns > 0) {
+        int64_t r = out->ack_rtt_ns;
+        if (m->rtt_samples == 0) {
+            m->rtt_min_ns = m->rtt_max_ns = m->srtt_ns = r;
+        } else {
+            if (r < m->rtt_min_ns)
+                m->rtt_min_ns = r;
+            if (r > m->rtt_max_ns)
+                m->rtt_max_ns = r;
+            m->srtt_ns += (r - m->srtt_ns) / 8;
+        }
+        m->rtt_samples++;
+        m->rtt_sum_ns += r;
+    }
+    uint16_t fl = in->flags;
+    if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && m->syn_ns < 0)
+        m->syn_ns = in->ts_ns;
+    else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && m->synack_ns < 0 && m->syn_ns >= 0)
+        m->synack_ns = in->ts_ns;
+    else if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && m->ack_ns < 0 && m->synack_ns >= 0)
+        m->ack_ns = in->ts_ns;
+    struct ns_tcpa_dir *d = &c->dir[dir];
+    if (!(fl & (TH_SYN | TH_FIN | TH_RST))) {
+        if (in->window == 0 && !d->zw_open) {
+            d->zw_open = 1;
+            d->zw_since_ns = in->ts_ns;
+        } else if (in->window != 0 && d->zw_open) {
+            d->zw_open = 0;
+            if (in->ts_ns > d->zw_since_ns)
+                m->zero_window_ns[dir] += in->ts_ns - d->zw_since_ns;
+        }
+    }
+}
+
+void ns_tcpa_conn_finish(struct ns_tcpa_conn *c, int64_t ts_ns)
+{
+    for (int d = 0; d < 2; d++) {
+        if (c->dir[d].zw_open && ts_ns > c->dir[d].zw_since_ns)
+            c->m.zero_window_ns[d] += ts_ns - c->dir[d].zw_since_ns;
+        c->dir[d].zw_open = 0;
+    }
+}
+
+void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const struct ns_tcpa_in *in,
+                     struct ns_tcpa_out *out)
+{
+    struct ns_tcpa_dir *fwd = &c->dir[dir & 1], *rev = &c->dir[(dir & 1) ^ 1];
+    uint16_t fl = in->flags;
+    memset(out, 0, sizeof *out);
+    t->stats.segments++;
+
+    /* Wireshark's iRTT: from the latest SYN to the first segment with ACK and no SYN,
+     * either way; taken before the segment's own analysis, kept once set */
+    if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && c->have_mru_syn && c->first_rtt_ns == 0)
+        c->first_rtt_ns = in->ts_ns - c->mru_syn_ns;
+
+    out->flags = analyse(t, c, fwd, rev, in, out);
+
+    out->rel_seq = in->seq - fwd->base_seq;
+    out->rel_ack = (fl & TH_ACK) ? in->ack - rev->base_seq : in->ack;
+    out->nxtseq = out->rel_seq + in->seglen + ((fl & (TH_SYN | TH_FIN)) ? 1u : 0u);
+    out->window = in->window;
+    if (!(fl & TH_SYN)) {
+        /* SYNs are never scaled; the scale in force is the one known before this segment */
+        if (fwd->win_scale >= 0)
+            out->window = (uint32_t)in->window << fwd->win_scale;
+        out->scale = fwd->win_scale < 0 ? fwd->win_scale : (int32_t)(1u << fwd->win_scale);
+    }
+    if (c->first_rtt_ns != 0) {
+        out->have_irtt = true;
+        out->irtt_ns = c->first_rtt_ns;
+    }
+
+    if ((fl & (TH_SYN | TH_ACK)) == TH_SYN) {
+        c->mru_syn_ns = in->ts_ns;
+        c->have_mru_syn = 1;
+    }
+    if (in->wscale >= 0)
+        fwd->win_scale = (int8_t)(in->wscale > 14 ? 14 : in->wscale);   /* RFC 7323 2.3 */
+    if (fl & TH_SYN) {
+        /* a SYN without the option, or a SYN/ACK answering one without it: no scaling */
+        if (fwd->win_scale == -1) {
+            fwd->win_scale = -2;
+            rev->win_scale = -2;
+        } else if ((fl & TH_ACK) && rev->win_scale == -2) {
+            fwd->win_scale = -2;
+        }
+    }
+    update_metrics(c, dir & 1, in, out);
+}
