@@ -125,6 +125,13 @@ static bool is_tcpa_field(enum ns_field_id id)
 /* The flag fields follow the flag bits' order, under both names. */
 static void tcpa_value(enum ns_field_id id, const struct ns_tcpa_out *a, struct collector *c)
 {
+    /* Wireshark raises its "retransmission" expert info for fast and spurious
+     * retransmissions too, so tcp.analysis.retransmission is present on them */
+    if ((id == NS_FIELD_TCPA_RETRANSMISSION || id == NS_FIELD_NS_TCP_RETRANSMISSION) &&
+        (a->flags & (NS_TCPA_F(FAST_RETRANSMISSION) | NS_TCPA_F(SPURIOUS_RETRANSMISSION)))) {
+        put_u(c, 1);
+        return;
+    }
     if (id >= NS_FIELD_TCPA_RETRANSMISSION && id < NS_FIELD_TCPA_RETRANSMISSION + NS_TCPA_NFLAGS) {
         if (a->flags & (1u << (id - NS_FIELD_TCPA_RETRANSMISSION)))
             put_u(c, 1);

@@ -176,14 +176,16 @@ finished_fwd:
     /* an ACK beyond everything seen the other way: segments were missed there. The
      * boundary then jumps so that one gap is reported once. */
     if (rev->maxseqtobeacked != 0 && gt_seq(ack, rev->maxseqtobeacked) && (fl & TH_ACK)) {
-        if (rev->maxseqtobeacked > rev->nextseq) {
-            rev->maxseqtobeacked = rev->nextseq;
+        if (rev->maxseqtobeacked != rev->nextseq) {
             f |= NS_TCPA_F(ACK_LOST_SEGMENT);
         } else {
+            /* nothing new from the other side since: say it once, until that side
+             * acknowledges something new (its dupacknum returns to 0) */
             if (rev->dupacknum == 0)
                 f |= NS_TCPA_F(ACK_LOST_SEGMENT);
             rev->dupacknum = -1;
         }
+        rev->maxseqtobeacked = rev->nextseq;
     }
 
     if (seglen > 0 || (fl & (TH_SYN | TH_FIN))) {
@@ -349,12 +351,17 @@ void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const s
     memset(out, 0, sizeof *out);
     t->stats.segments++;
 
-    /* Wireshark's iRTT: from the latest SYN to the first segment with ACK and no SYN,
-     * either way; taken before the segment's own analysis, kept once set */
-    if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && c->have_mru_syn && c->first_rtt_ns == 0)
-        c->first_rtt_ns = in->ts_ns - c->mru_syn_ns;
+    /* A SYN/ACK with another number than the direction's base: Wireshark keeps the
+     * stream, flags the reuse and counts the direction from the new number; the rest of
+     * the state (nextseq, lists) stays, so what follows may look resent or lost. */
+    bool synack_reuse = (fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) &&
+                        (fwd->static_flags & S_BASE_SEQ_SET) && in->seq != fwd->base_seq;
+    if (synack_reuse)
+        fwd->base_seq = in->seq;
 
     out->flags = analyse(t, c, fwd, rev, in, out);
+    if (synack_reuse)
+        out->flags |= NS_TCPA_F(REUSED_PORTS);
 
     out->rel_seq = in->seq - fwd->base_seq;
     out->rel_ack = (fl & TH_ACK) ? in->ack - rev->base_seq : in->ack;
@@ -366,15 +373,15 @@ void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const s
             out->window = (uint32_t)in->window << fwd->win_scale;
         out->scale = fwd->win_scale < 0 ? fwd->win_scale : (int32_t)(1u << fwd->win_scale);
     }
-    if (c->first_rtt_ns != 0) {
-        out->have_irtt = true;
-        out->irtt_ns = c->first_rtt_ns;
-    }
 
     if ((fl & (TH_SYN | TH_ACK)) == TH_SYN) {
         c->mru_syn_ns = in->ts_ns;
         c->have_mru_syn = 1;
     }
+    /* Wireshark's iRTT: from the latest SYN to the first segment with ACK and no SYN,
+     * either way, taken after that segment's analysis; a zero result counts as unset */
+    if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && c->have_mru_syn && c->first_rtt_ns == 0)
+        c->first_rtt_ns = in->ts_ns - c->mru_syn_ns;
     if (in->wscale >= 0)
         fwd->win_scale = (int8_t)(in->wscale > 14 ? 14 : in->wscale);   /* RFC 7323 2.3 */
     if (fl & TH_SYN) {
@@ -385,6 +392,10 @@ void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const s
         } else if ((fl & TH_ACK) && rev->win_scale == -2) {
             fwd->win_scale = -2;
         }
+    }
+    if (c->first_rtt_ns != 0) {
+        out->have_irtt = true;
+        out->irtt_ns = c->first_rtt_ns;
     }
     update_metrics(c, dir & 1, in, out);
 }
