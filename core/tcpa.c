@@ -232,7 +232,8 @@ finished_retrans:;
         }
     }
     bool zwp = (f & NS_TCPA_F(ZERO_WINDOW_PROBE)) != 0;
-    if ((gt_seq(nextseq, fwd->nextseq) || fwd->nextseq == 0) && !zwp) {
+    bool bare_rst = (fl & TH_RST) && seglen == 0 && !(fl & (TH_SYN | TH_FIN));
+    if ((gt_seq(nextseq, fwd->nextseq) || fwd->nextseq == 0) && !zwp && !bare_rst) {
         fwd->nextseq = nextseq;
         fwd->nextseq_ns = in->ts_ns;
     }
