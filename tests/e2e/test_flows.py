@@ -560,6 +560,23 @@ def tcp_port_reuse():
     eq([r["ts"] for r in rows], [BASE_US / 1e6, (BASE_US + 10000) / 1e6], "start times")
 
 
+@case
+def tcp_syn_retransmission_is_not_reuse():
+    # A SYN sent again with the same ISN is a retransmission, not a new connection: one
+    # flow, tcp.stream 0 for both frames (Wireshark's rule needs another sequence number).
+    # Zeek: the second S has the same relative seq as the last SYN, so no second letter:
+    # history "S", conn_state S0, orig_pkts 2 (the usual scanner/retry line in conn.log).
+    recs = [(BASE_US + k * 1000000, frame("10.1.2.1", "10.1.2.2", "tcp", tcp(44444, 22, 31337, SYN)))
+            for k in range(2)]
+    path = write("synrx.pcap", recs)
+    rc, out, _ = run("-r", path, "-T", "fields", "-e", "tcp.stream")
+    eq((rc, out.split()), (0, ["0", "0"]), "tcp.stream")
+    fl = os.path.join(TMP, "synrx.json")
+    eq(run("-r", path, "-q", "--flows", fl)[0], 0, "exit")
+    eq([(r["orig_pkts"], r["resp_pkts"], r["conn_state"], r["history"], r["duration"], r["end_reason"])
+        for r in read_flows(fl)], [(2, 0, "S0", "S", 1.0, "end")], "flows")
+
+
 # ---------------------------------------------------------------------------------------
 # 4. IPv4 fragments and tunnels.
 
