@@ -113,7 +113,11 @@ void ns_topflows_print(struct ns_topflows *t, FILE *out, int64_t first_ts_ns)
         ns_field_format(af, &v, ah, sizeof ah);
         v.v.addr = f->key.addr[1 - a];
         ns_field_format(af, &v, bh, sizeof bh);
-        snprintf(ends, sizeof ends, "%s:%u <-> %s:%u", ah, f->key.port[a], bh, f->key.port[1 - a]);
+        /* IPv6 as [address]:port (RFC 5952 section 6): "2001:db8::1:1" alone could be an
+         * address or an address and a port */
+        const char *lb = f->key.af == 6 ? "[" : "", *rb = f->key.af == 6 ? "]" : "";
+        snprintf(ends, sizeof ends, "%s%s%s:%u <-> %s%s%s:%u", lb, ah, rb, f->key.port[a], lb, bh, rb,
+                 f->key.port[1 - a]);
         struct ns_val tv = { .v.i = f->first_ns - first_ts_ns };
         ns_field_format(NS_FIELD_FRAME_TIME_REL, &tv, start, sizeof start);
         tv.v.i = f->last_ns - f->first_ns;
