@@ -215,6 +215,13 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
 {
     uint32_t h = key_hash(k), mask = t->nslot - 1;
     *created = false;
+    /* Idle flows end as packet time passes them, not only when their key comes back:
+     * the recency list holds the longest-untouched flow at its head. */
+    while (t->cfg.idle_ns > 0 && t->lru_head != 0 &&
+           ts_ns - t->ent[t->lru_head].seen_ns > t->cfg.idle_ns) {
+        t->stats.timed_out++;
+        end_flow(t, t->lru_head, NS_FLOW_END_IDLE);
+    }
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint32_t i = t->slot[s];
         if (i == 0)

@@ -5,9 +5,10 @@
  * Owns:   an entry array and an index allocated in init (initial capacity), grown by
  *         doubling up to cfg.max_flows; never allocated per packet otherwise.
  * Full:   at max_flows the least recently seen flow is evicted, counted in stats.evicted.
- * Idle:   with cfg.idle_ns > 0 a flow not seen for that long ends and a packet with its key
- *         starts a new flow (counted in stats.timed_out); 0 keeps one flow per key forever,
- *         as Wireshark does.
+ * Idle:   with cfg.idle_ns > 0 a flow not seen for that long ends (counted in
+ *         stats.timed_out) as soon as any later packet's time passes that mark, in the order
+ *         the flows were last seen, and a packet with its key starts a new flow; 0 keeps one
+ *         flow per key forever, as Wireshark does. Time is packet time, never the clock.
  * Never:  prints, reads a global, knows Wireshark or libpcap. */
 #ifndef NS_FLOW_H
 #define NS_FLOW_H

@@ -727,9 +727,9 @@ def vlan_collisions():
 @case
 def expired_flows_idle():
     # UDP flow X at 0 s and 1 s, then again at 50 s and 55 s; flow Y every 10 s from 0.5 s
-    # to 100.5 s (never idle 30 s). With --idle-timeout 30, X's first flow (idle 49 s) ends
-    # "idle" when the packet at 50 s starts X's second flow; at the end of the run Y and X2
-    # end "end", oldest first (Y was created before X2).
+    # to 100.5 s (never idle 30 s). With --idle-timeout 30, X's first flow ends "idle" once
+    # packet time passes 31 s (Y's packet at 40.5 s), X's second flow once it passes 85 s
+    # (Y's packet at 90.5 s); Y ends "end" at the end of the run.
     x = lambda t: (BASE_US + int(t * 1e6), frame("10.5.0.1", "10.5.0.2", "udp", udp(1111, 2222, b"x")))
     y = lambda t: (BASE_US + int(t * 1e6), frame("10.5.0.3", "10.5.0.4", "udp", udp(3333, 4444, b"yy")))
     recs = sorted([x(0), x(1), x(50), x(55)] + [y(0.5 + 10 * k) for k in range(11)])
@@ -745,9 +745,9 @@ def expired_flows_idle():
         except ValueError as e:
             raise AssertionError(f"line {i + 1} is not JSON: {e}: {line!r}")
     got = [(r["id.orig_p"], r["end_reason"], r["orig_pkts"], r["ts"], r["duration"]) for r in recs_e]
-    eq(got, [(1111, "idle", 2, BASE_US / 1e6, 1.0), (3333, "end", 11, BASE_US / 1e6 + 0.5, 100.0),
-             (1111, "end", 2, BASE_US / 1e6 + 50, 5.0)], "expired records, in end order")
-    eq([r["flow_id"] for r in recs_e], [1, 2, 3], "flow ids: X1, Y, X2 in creation order")
+    eq(got, [(1111, "idle", 2, BASE_US / 1e6, 1.0), (1111, "idle", 2, BASE_US / 1e6 + 50, 5.0),
+             (3333, "end", 11, BASE_US / 1e6 + 0.5, 100.0)], "expired records, in end order")
+    eq([r["flow_id"] for r in recs_e], [1, 3, 2], "flow ids: X1, X2, Y (ids in creation order)")
     eq(read_flows(fl), recs_e, "--flows has the same records in the same order")
     # without the option, the 49 s gap does not split X
     rc, _, _ = run("-r", path, "-q", "--expired-flows", exp)
@@ -755,9 +755,7 @@ def expired_flows_idle():
        [(1111, 4, "end"), (3333, 11, "end")], "no idle timeout: one flow per key")
 
 
-@case(xfail="core/flow.c: idle expiry is lazy (only when the same key is seen again): a flow "
-            "that goes idle and never returns ends at the end of the run with end_reason "
-            "'end', after flows that ended later, instead of 'idle' when its timeout passes")
+@case
 def expired_flows_idle_never_seen_again():
     # Z has one packet at 2 s and is never seen again; Y keeps the capture going to 100.5 s.
     # With --idle-timeout 30, Z has been idle 98.5 s when the run ends: per docs/flows.md it
