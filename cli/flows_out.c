@@ -28,12 +28,33 @@ int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *
     return 0;
 }
 
-static const char *const columns[] = {
+static const char *const base_columns[] = {
     "ts", "flow_id", "community_id", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p",
     "proto", "stream", "duration", "orig_pkts", "resp_pkts", "orig_frame_bytes",
     "resp_frame_bytes", "conn_state", "history", "tcp_flags", "end_reason",
 };
-#define NCOL (sizeof columns / sizeof columns[0])
+#define NBASE (sizeof base_columns / sizeof base_columns[0])
+
+/* TCP analysis columns (empty for other protocols and in scale mode) */
+static const char *const tcp_columns[] = {
+    "rtt_samples", "rtt_min", "rtt_mean", "rtt_max", "srtt", "irtt", "rtt_syn_synack",
+    "rtt_synack_ack", "orig_retrans_bytes", "resp_retrans_bytes", "orig_zero_window_time",
+    "resp_zero_window_time",
+};
+#define NTCP (sizeof tcp_columns / sizeof tcp_columns[0])
+#define NCOL (NBASE + NTCP + 2 * NS_TCPA_NFLAGS)
+
+/* Column i's name: base, TCP, then orig_<flag> and resp_<flag> for every analysis flag. */
+static const char *column(size_t i, char *buf, size_t cap)
+{
+    if (i < NBASE)
+        return base_columns[i];
+    if (i < NBASE + NTCP)
+        return tcp_columns[i - NBASE];
+    i -= NBASE + NTCP;
+    snprintf(buf, cap, "%s_%s", i % 2 ? "resp" : "orig", ns_tcpa_flag_name((unsigned)(i / 2)));
+    return buf;
+}
 
 int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format fmt, struct ns_err *err)
 {
@@ -59,8 +80,9 @@ int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format
     umask(mask);
     (void)fchmod(fd, 0666 & ~mask);
     if (fmt == NS_FLOWS_CSV) {
+        char name[48];
         for (size_t i = 0; i < NCOL; i++)
-            fprintf(o->f, "%s%s", i ? "," : "", columns[i]);
+            fprintf(o->f, "%s%s", i ? "," : "", column(i, name, sizeof name));
         fputs("\r\n", o->f);      /* RFC 4180 records end in CRLF */
     } else if (fmt == NS_FLOWS_JSON) {
         fputs("[\n", o->f);
@@ -110,7 +132,55 @@ static void secs(int64_t ns, char *buf, size_t cap)
     ns_field_format(NS_FIELD_FRAME_TIME_REL, &v, buf, cap);
 }
 
-void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flow_end why)
+/* The TCP columns' values into val[NBASE...], as text. */
+static void tcp_values(const struct ns_tcpa_conn *c, char (*buf)[24], const char **val)
+{
+    const struct ns_tcpa_metrics *m = &c->m;
+    size_t k = 0;
+    snprintf(buf[k], 24, "%u", m->rtt_samples);
+    val[k] = buf[k];
+    k++;
+    if (m->rtt_samples > 0) {
+        secs(m->rtt_min_ns, buf[k], 24);
+        secs(m->rtt_sum_ns / m->rtt_samples, buf[k + 1], 24);
+        secs(m->rtt_max_ns, buf[k + 2], 24);
+        secs(m->srtt_ns, buf[k + 3], 24);
+    }
+    for (size_t j = 0; j < 4; j++, k++)
+        val[k] = m->rtt_samples > 0 ? buf[k] : "";
+    val[k] = "";
+    if (c->first_rtt_ns != 0) {
+        secs(c->first_rtt_ns, buf[k], 24);
+        val[k] = buf[k];
+    }
+    k++;
+    val[k] = val[k + 1] = "";
+    if (m->synack_ns >= 0) {
+        secs(m->synack_ns - m->syn_ns, buf[k], 24);
+        val[k] = buf[k];
+    }
+    if (m->ack_ns >= 0) {
+        secs(m->ack_ns - m->synack_ns, buf[k + 1], 24);
+        val[k + 1] = buf[k + 1];
+    }
+    k += 2;
+    for (int d = 0; d < 2; d++, k++) {
+        snprintf(buf[k], 24, "%llu", (unsigned long long)m->retrans_bytes[d]);
+        val[k] = buf[k];
+    }
+    for (int d = 0; d < 2; d++, k++) {
+        secs(m->zero_window_ns[d], buf[k], 24);
+        val[k] = buf[k];
+    }
+    for (unsigned fl = 0; fl < NS_TCPA_NFLAGS; fl++)
+        for (int d = 0; d < 2; d++, k++) {
+            snprintf(buf[k], 24, "%u", m->count[d][fl]);
+            val[k] = buf[k];
+        }
+}
+
+void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struct ns_tcpa_conn *tcp,
+                    enum ns_flow_end why)
 {
     if (o->f == NULL || f->key.proto == 0 || f->frames[0] + f->frames[1] == 0)
         return;
@@ -126,7 +196,6 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flo
     secs(f->last_ns - f->first_ns, dur, sizeof dur);
     if (f->key.proto == 6 || f->key.proto == 17)
         snprintf(stream, sizeof stream, "%u", f->stream);
-    /* values in column order; numbers are written bare in JSON, strings quoted */
     char num[6][24];
     snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)f->id);
     snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)f->frames[0]);
@@ -139,11 +208,18 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flo
     snprintf(rp, sizeof rp, "%u", f->key.port[b]);
     char hist[32];
     ns_zeek_history(&f->zeek, hist, sizeof hist);
+    /* values in column order; in JSON only the strings below are quoted */
     const char *val[NCOL] = { ts, num[0], cid, ah, op, bh, rp, proto_name(f->key.proto, pb, sizeof pb),
                               stream, dur, num[1], num[2], num[3], num[4],
                               ns_zeek_conn_state(&f->zeek), hist, num[5], end_name(why) };
-    const bool isnum[NCOL] = { true, true, false, false, true, false, true, false,
-                               true, true, true, true, true, true, false, false, true, false };
+    char tbuf[NCOL - NBASE][24];
+    for (size_t i = NBASE; i < NCOL; i++)
+        val[i] = "";
+    if (tcp != NULL)
+        tcp_values(tcp, tbuf, val + NBASE);
+    const bool quoted[NBASE] = { false, false, true, true, false, true, false, true,
+                                 false, false, false, false, false, false, true, true, false, true };
+    char name[48];
     if (o->fmt == NS_FLOWS_CSV) {
         /* no value holds a comma, quote or newline: addresses, numbers and names */
         for (size_t i = 0; i < NCOL; i++)
@@ -157,7 +233,9 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, enum ns_flo
         for (size_t i = 0; i < NCOL; i++) {
             if (val[i][0] == '\0')
                 continue;       /* absent, not empty: e.g. no stream for ICMP */
-            fprintf(o->f, isnum[i] ? "%s\"%s\":%s" : "%s\"%s\":\"%s\"", first ? "" : ",", columns[i], val[i]);
+            bool q = i < NBASE && quoted[i];
+            fprintf(o->f, q ? "%s\"%s\":\"%s\"" : "%s\"%s\":%s", first ? "" : ",",
+                    column(i, name, sizeof name), val[i]);
             first = false;
         }
         putc('}', o->f);

@@ -32,17 +32,19 @@ struct flow_sinks {
     struct ns_flows_out *flows;
     struct ns_topflows *top;
     struct ns_flows_out *expired;
+    const struct ns_engine *eng;
 };
 
 static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
 {
     struct flow_sinks *s = arg;
+    const struct ns_tcpa_conn *tcp = ns_engine_tcp(s->eng, f);
     ns_conv_on_end(f, why, s->conv);
     ns_topflows_on_end(f, s->top);
     if (s->flows != NULL)
-        ns_flows_write(s->flows, f, why);
+        ns_flows_write(s->flows, f, tcp, why);
     if (s->expired != NULL)
-        ns_flows_write(s->expired, f, why);
+        ns_flows_write(s->expired, f, tcp, why);
 }
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
@@ -153,6 +155,7 @@ int main(int argc, char **argv)
 
     /* The engine holds the per-frame packet (a few KiB): static, not on the stack. */
     static struct ns_engine eng;
+    sinks.eng = &eng;
     struct ns_engine_cfg cfg = { .on_flow_end = on_flow_end, .arg = &sinks,
                                  .vlan_in_key = args.vlan_in_key,
                                  .idle_ns = (int64_t)(args.idle_timeout * 1e9) };

@@ -532,6 +532,42 @@ def zeek_conn_state_history():
 # 3. Port reuse: the same 4-tuple, a second SYN with another ISN after the first closed.
 
 @case
+def tcp_metrics_in_flow_records():
+    # A handshake (SYN at 0, SYN/ACK at 20 ms, ACK at 30 ms), 100 bytes at 40 ms resent at
+    # 290 ms (250 ms later, beyond the 30 ms iRTT: a plain retransmission), one ACK of both
+    # at 300 ms. Wireshark's ack RTTs: SYN/ACK 20 ms (acks the SYN), ACK 10 ms (acks the
+    # SYN/ACK), the last ACK 260 ms (from the first transmission: the last match in its list
+    # of unacked segments wins). Mean 290/3 ms (integer ns), EWMA with alpha 1/8:
+    # 20, 20 + (10 - 20)/8 = 18.75, 18.75 + (260 - 18.75)/8 = 48.90625 ms.
+    ms = lambda t: BASE_US + t * 1000
+    c, s = ("10.9.0.1", 40000), ("10.9.0.2", 80)
+    def seg(t, src, dst, seq, flags, n=0, ack=0):
+        return (ms(t), frame(src[0], dst[0], "tcp", tcp(src[1], dst[1], seq, flags, bytes(n), ack=ack)))
+    recs = [seg(0, c, s, 1000, SYN), seg(20, s, c, 900000, SYNACK, ack=1001),
+            seg(30, c, s, 1001, ACK, ack=900001), seg(40, c, s, 1001, PA, 100, ack=900001),
+            seg(290, c, s, 1001, PA, 100, ack=900001), seg(300, s, c, 900001, ACK, ack=1101)]
+    path = write("metrics.pcap", recs)
+    out = os.path.join(TMP, "metrics.csv")
+    rc, _, err = run("-r", path, "-q", "--flows", out)
+    eq((rc, err), (0, ""), "exit")
+    r = list(csv.DictReader(open(out, encoding="utf-8").read().splitlines()))
+    eq(len(r), 1, "one flow")
+    r = r[0]
+    got = {k: r[k] for k in ("rtt_samples", "rtt_min", "rtt_mean", "rtt_max", "srtt", "irtt",
+                             "rtt_syn_synack", "rtt_synack_ack", "orig_retrans_bytes",
+                             "orig_retransmission", "resp_retransmission", "orig_out_of_order")}
+    eq(got, {"rtt_samples": "3", "rtt_min": "0.010000000", "rtt_mean": "0.096666666",
+             "rtt_max": "0.260000000", "srtt": "0.048906250", "irtt": "0.030000000",
+             "rtt_syn_synack": "0.020000000", "rtt_synack_ack": "0.010000000",
+             "orig_retrans_bytes": "100", "orig_retransmission": "1", "resp_retransmission": "0",
+             "orig_out_of_order": "0"}, "TCP metrics")
+    rc, txt, _ = run("-n", "-r", path, "-T", "fields", "-e", "frame.number", "-e", "tcp.analysis.ack_rtt",
+                     "-e", "tcp.analysis.acks_frame", "-e", "tcp.analysis.retransmission")
+    eq(txt.splitlines(), ["1\t\t\t", "2\t0.020000000\t1\t", "3\t0.010000000\t2\t", "4\t\t\t",
+                          "5\t\t\t1", "6\t0.260000000\t4\t"], "per-packet analysis")
+
+
+@case
 def tcp_port_reuse():
     s, d, sp, dp = "10.1.1.1", "10.1.1.2", 33333, 80
     def p(t, fwd, seq, fl, ack=0):
