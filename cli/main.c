@@ -40,7 +40,7 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
     struct flow_sinks *s = arg;
     const struct ns_tcpa_conn *tcp = ns_engine_tcp(s->eng, f);
     ns_conv_on_end(f, why, s->conv);
-    ns_topflows_on_end(f, s->top);
+    ns_topflows_on_end(f, tcp, s->top);
     if (s->flows != NULL)
         ns_flows_write(s->flows, f, tcp, why);
     if (s->expired != NULL)
