@@ -219,6 +219,7 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
     e->frame.pkt = &e->pkt;
     e->frame.track = NULL;
     e->frame.tcpa = NULL;
+    e->frame.flow_tcp = NULL;
     if (rec->kind != NS_REC_PACKET) {
         ns_pkt_reset(&e->pkt);
         return &e->frame;
@@ -244,6 +245,8 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
     if (e->tcp_analysis) {
         analyse_tcp(e, rec);
         e->frame.tcpa = &e->tcpa_frame;
+        if (e->track_out.flow != NULL)
+            e->frame.flow_tcp = conn_of(e, e->track_out.flow);
     }
     return &e->frame;
 }

@@ -140,6 +140,11 @@ enum ns_fdisp {
     X(NS_FLOW_DIR,    "netscope.flow.dir",   U8,   DEC,  "Direction", "0: from A (the flow's first source) to B; 1: from B to A") \
     X(NS_FLOW_FRAMES, "netscope.flow.frames", U64, DEC,  "Flow frames", "Frames of the flow so far, this one included") \
     X(NS_FLOW_BYTES,  "netscope.flow.bytes", U64,  DEC,  "Flow bytes", "Bytes (frame lengths) of the flow so far, this frame included") \
+    X(NS_FLOW_RETRANS, "netscope.flow.retrans", U32, DEC, "Flow retransmissions", "Segments of the flow so far flagged as any kind of retransmission (TCP)") \
+    X(NS_FLOW_RTT_SAMPLES, "netscope.flow.rtt_samples", U32, DEC, "Flow RTT samples", "ACK RTT samples of the flow so far (TCP)") \
+    X(NS_FLOW_SRTT,   "netscope.flow.srtt",  REL_TIME, NONE, "Flow smoothed RTT", "EWMA (1/8) of the flow's ACK RTTs so far (TCP, once sampled)") \
+    X(NS_FLOW_RTT_MIN, "netscope.flow.rtt_min", REL_TIME, NONE, "Flow minimum RTT", "Smallest ACK RTT of the flow so far (TCP, once sampled)") \
+    X(NS_FLOW_RTT_MAX, "netscope.flow.rtt_max", REL_TIME, NONE, "Flow maximum RTT", "Largest ACK RTT of the flow so far (TCP, once sampled)") \
     X(NS_MALFORMED,   "netscope.malformed",  U16,  DEC,  "Malformed", "First malformed reason (number); absent when the frame is well formed") \
     X(NS_MALFORMED_REASON, "netscope.malformed.reason", STRING, NONE, "Malformed reason", "First malformed reason (name)") \
     X(NS_LINKTYPE,    "netscope.linktype",   U32,  DEC,  "Link type", "LINKTYPE_ value of the frame's interface")
@@ -170,12 +175,14 @@ const char *ns_field_proto(const struct ns_field *f, char *buf, size_t cap);
 /* What a frame is, for field extraction. */
 struct ns_track_out;
 struct ns_tcpa_frame;
+struct ns_tcpa_conn;
 
 struct ns_frame {
     const struct ns_rec *rec;
     const struct ns_pkt *pkt;
     const struct ns_track_out *track;   /* flows and streams; NULL when not tracked */
     const struct ns_tcpa_frame *tcpa;   /* TCP analysis; NULL when off */
+    const struct ns_tcpa_conn *flow_tcp;  /* the TCP analysis of the frame's flow, or NULL */
     int64_t rel_ns;             /* time since the first frame */
 };
 

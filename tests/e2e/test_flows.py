@@ -565,6 +565,10 @@ def tcp_metrics_in_flow_records():
                      "-e", "tcp.analysis.acks_frame", "-e", "tcp.analysis.retransmission")
     eq(txt.splitlines(), ["1\t\t\t", "2\t0.020000000\t1\t", "3\t0.010000000\t2\t", "4\t\t\t",
                           "5\t\t\t1", "6\t0.260000000\t4\t"], "per-packet analysis")
+    rc, txt, _ = run("-n", "-r", path, "-T", "fields", "-e", "netscope.flow.retrans", "-e",
+                     "netscope.flow.rtt_samples", "-e", "netscope.flow.srtt", "-e", "netscope.flow.rtt_max")
+    eq(txt.splitlines()[4:], ["1\t2\t0.018750000\t0.020000000", "1\t3\t0.048906250\t0.260000000"],
+       "per-flow metrics so far, per packet")
 
 
 @case
