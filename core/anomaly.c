@@ -647,8 +647,6 @@ static bool scan_event(struct ns_anomaly *a, const struct scan_rule *r, uint32_t
         }
         break;
     }
-    if (ev == EV_ACCEPT || ev == EV_RST)
-        return false;
     if (q == NULL)
         q = set_slot(a, r, pi, cut);
     *q = (struct ns_anomaly_probe){ .first_ns = ts, .last_ns = ts, .id = id, .probes = 1,
@@ -747,16 +745,6 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
     return n;
 }
 
-static bool is_unreach(const struct ns_anomaly_pkt *p)
-{
-    return (p->proto == 1 && p->icmp_type == 3) || (p->proto == 58 && p->icmp_type == 1);
-}
-
-static bool is_port_unreach(const struct ns_anomaly_pkt *p)
-{
-    return (p->proto == 1 && p->icmp_code == 3) || (p->proto == 58 && p->icmp_code == 4);
-}
-
 /* ---- the packet ---- */
 
 unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
@@ -798,15 +786,15 @@ unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         return n;
     }
 
+    /* destination unreachable: ICMP type 3, ICMPv6 type 1; port unreachable: code 3, 4 */
+    bool v4 = p->proto == 1, v6 = p->proto == 58;
+    bool unreach = (v4 && p->icmp_type == 3) || (v6 && p->icmp_type == 1);
+    bool port = (v4 && p->icmp_code == 3) || (v6 && p->icmp_code == 4);
     const struct ns_anomaly_quote *qt = p->quoted;
-    if (is_unreach(p) && qt != NULL && qt->af == p->af && qt->src != NULL && qt->dst != NULL) {
-        enum scan_ev ev;
-        if (qt->proto == 6)
-            ev = EV_ICMP;
-        else if (qt->proto == 17 && is_port_unreach(p))
-            ev = EV_UDP;
-        else
+    if (unreach && qt != NULL && qt->af == p->af && qt->src != NULL && qt->dst != NULL) {
+        if (qt->proto != 6 && !(qt->proto == 17 && port))
             return 0;
+        enum scan_ev ev = qt->proto == 6 ? EV_ICMP : EV_UDP;
         if (scan_late) {
             a->stats.late++;
             return 0;

@@ -2,10 +2,11 @@
  * In:     one struct ns_anomaly_pkt per IP packet (TCP, UDP, ICMP, ICMPv6), in capture order;
  *         slightly out of time order is allowed (see Time).
  * Out:    0..NS_ANOMALY_MAX_PER_PKT alerts per packet, written to the caller's array.
- * Owns:   five tables allocated in init, sized by the caps in cfg: SYN-flood targets (each
- *         with syn_sources source slots), half-open SYNs, (scanner, host) pairs and
- *         (scanner, proto, port) pairs (each with a fixed set of probes). Nothing is
- *         allocated after init; ns_anomaly_bytes() tells the total.
+ * Owns:   one block allocated in init (cfg.alloc or calloc), holding four tables sized by
+ *         the caps in cfg: SYN-flood targets (each with syn_sources source slots),
+ *         half-open SYNs, (scanner, host) pairs and (scanner, proto, port) pairs (each
+ *         with a set of twice its threshold in probes). Nothing is allocated after init;
+ *         ns_anomaly_bytes() tells the size (13.6 MiB at the defaults, docs/anomaly.md).
  * Full:   every table evicts its least recently used entry, counted in stats.
  * Time:   the detector's clock is the latest packet time seen. Windows, answer grace and
  *         cooldowns are measured against that clock, never wall time, so a replay at any

@@ -388,6 +388,8 @@ static void scan_vertical_cooldown(void **state)
     }
     assert_int_equal(al[0].distinct, 25);
     assert_int_equal(al[0].window_start_ns, 11 * SEC);
+    /* the new probes took slots of expired ones: nothing counted was replaced */
+    assert_int_equal(a.stats.replaced_probes, 50);
     ns_anomaly_fini(&a);
 }
 
@@ -419,6 +421,15 @@ static void scan_horizontal_icmp_evidence(void **state)
     assert_int_equal(al[0].icmp, 10);
     assert_int_equal(al[0].rst, 0);
     assert_int_equal(al[0].threshold, 10);
+    /* time exceeded (type 11) is no refusal: 10 of them quoting probes to port 23 of 10
+     * hosts add nothing */
+    for (int h = 1; h <= 10; h++) {
+        uint8_t host[4];
+        v4(host, 198, 51, 100, (uint8_t)h);
+        assert_int_equal(unreach(&a, 20 * MS + h, 4, ROUTER, 11, 0, 6, SCANNER, 40000, host, 23,
+                                 al), 0);
+    }
+    assert_int_equal(a.stats.refused_icmp, 10);
     ns_anomaly_fini(&a);
 }
 
@@ -472,6 +483,13 @@ static void benign_browser_is_not_a_scan(void **state)
                              al), 0);
     }
     assert_int_equal(a.stats.accepted, 20);
+    /* the servers reset those connections later: a RST after a SYN/ACK refuses nothing */
+    for (int s = 0; s < 20; s++) {
+        v4(srv, 198, 51, 100, (uint8_t)(s + 1));
+        assert_int_equal(tcp(&a, 1500 * MS + s, 4, srv, 443, client, (uint16_t)(50000 + s),
+                             F_RST | F_ACK, al), 0);
+    }
+    assert_int_equal(a.stats.refused_rst, 0);
     /* Then 40 connections to 40 other servers over the next 8 s, each accepted: still
      * nothing, well past the 1 s answer grace (accepted probes give way to new ones). */
     for (int s = 0; s < 40; s++) {
@@ -666,6 +684,15 @@ static void caps_and_evictions(void **state)
     /* port 80 was evicted by 81's last SYN; 81 holds only that SYN */
     uint32_t c81, d81;
     assert_false(ns_anomaly_flood_state(&a, 4, SERVER, 80, &c81, &d81));
+    assert_int_equal(flood_count(&a, SERVER, 81, NULL), 1);
+    /* completing SYNs counted by evicted incarnations of 81 (i = 1, 3) leaves the
+     * live one alone */
+    uint8_t s1[4], s3[4];
+    v4(s1, 192, 0, 2, 1);
+    v4(s3, 192, 0, 2, 3);
+    assert_int_equal(tcp(&a, 400 * MS, 4, s1, 1001, SERVER, 81, F_ACK, al), 0);
+    assert_int_equal(tcp(&a, 400 * MS, 4, s3, 1003, SERVER, 81, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 2);
     assert_int_equal(flood_count(&a, SERVER, 81, NULL), 1);
     ns_anomaly_fini(&a);
 }
