@@ -36,6 +36,8 @@ struct ns_anomaly_half {
 struct ns_anomaly_scan {
     int64_t quiet_until;
     uint32_t n;                 /* probe slots in use */
+    uint32_t spilled;           /* unanswered probes pushed out of a full set ... */
+    int64_t spilled_ns;         /* ... the latest at this time; they age out with it */
 };
 
 enum probe_state {
@@ -591,7 +593,18 @@ static struct ns_anomaly_probe *set_slot(struct ns_anomaly *a, const struct scan
             old = q;
     }
     a->stats.replaced_probes++;
-    return acc != NULL ? acc : old;
+    if (acc != NULL)
+        return acc;
+    /* A scan faster than the answer grace fills the set with pending probes before any
+     * of them may count. A pending probe pushed out is unanswered so far: it counts as
+     * such (it cannot be answered any more), for one window after the latest spill. */
+    if (old->state == PROBE_PENDING) {
+        if (pair->spilled_ns <= cut)
+            pair->spilled = 0;
+        pair->spilled++;
+        pair->spilled_ns = a->clock_ns;
+    }
+    return old;
 }
 
 /* Applies ev to probe id of pair pi; returns whether a count may have risen. */
@@ -684,6 +697,8 @@ static unsigned scan_eval(struct ns_anomaly *a, const struct scan_rule *r, uint3
         if (q->first_ns < al.window_start_ns)
             al.window_start_ns = q->first_ns;
     }
+    if (r->pair[pi].spilled_ns > cut)
+        al.distinct += r->pair[pi].spilled;
     if (al.distinct < r->threshold)
         return 0;
     struct ns_anomaly_scan *pair = &r->pair[pi];

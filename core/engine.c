@@ -64,16 +64,21 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
     enum ns_status s = ns_tcpa_init(&e->tcpa, cfg->tcp_max_segments, err);
     if (s != NS_STATUS_OK)
         return s;
-    s = ns_reasm_init(&e->reasm, &rc, err);
-    if (s != NS_STATUS_OK) {
+    e->detect = !cfg->no_anomaly;
+    if (e->detect && (s = ns_anomaly_init(&e->anomaly, &cfg->anomaly, err)) != NS_STATUS_OK) {
         ns_tcpa_fini(&e->tcpa);
         return s;
     }
-    s = ns_track_init(&e->track, &tc, err);
-    if (s != NS_STATUS_OK) {
+    s = ns_reasm_init(&e->reasm, &rc, err);
+    if (s == NS_STATUS_OK) {
+        s = ns_track_init(&e->track, &tc, err);
+        if (s == NS_STATUS_OK)
+            return s;
         ns_reasm_fini(&e->reasm);
-        ns_tcpa_fini(&e->tcpa);
     }
+    if (e->detect)
+        ns_anomaly_fini(&e->anomaly);
+    ns_tcpa_fini(&e->tcpa);
     return s;
 }
 
@@ -82,6 +87,8 @@ void ns_engine_fini(struct ns_engine *e)
     ns_track_fini(&e->track);
     ns_reasm_fini(&e->reasm);
     ns_tcpa_fini(&e->tcpa);
+    if (e->detect)
+        ns_anomaly_fini(&e->anomaly);
     free(e->conn);
     e->conn = NULL;
     e->conn_cap = 0;
@@ -204,6 +211,90 @@ static void reassemble(struct ns_engine *e, const struct ns_rec *rec)
     (void)ns_dissect_next(&c, pkt);
 }
 
+/* Ports of a TCP/UDP layer, when it has them. */
+static bool ports_of(const struct ns_layer *l, uint16_t *sport, uint16_t *dport)
+{
+    if (l->proto == NS_PROTO_TCP && l->hdr_len >= 4) {
+        *sport = l->u.tcp.sport;
+        *dport = l->u.tcp.dport;
+        return true;
+    }
+    if (l->proto == NS_PROTO_UDP && l->hdr_len >= 4) {
+        *sport = l->u.udp.sport;
+        *dport = l->u.udp.dport;
+        return true;
+    }
+    return false;
+}
+
+static void ip_of(const struct ns_layer *l, uint8_t *af, const uint8_t **src, const uint8_t **dst)
+{
+    if (l->proto == NS_PROTO_IPV4) {
+        *af = 4;
+        *src = l->u.ipv4.src;
+        *dst = l->u.ipv4.dst;
+    } else {
+        *af = 6;
+        *src = l->u.ipv6.src;
+        *dst = l->u.ipv6.dst;
+    }
+}
+
+/* The packet as the detector sees it: its innermost unquoted IP header and what follows
+ * (TCP flags, UDP ports, ICMP type and code with the header an error quotes). */
+static void detect(struct ns_engine *e, const struct ns_rec *rec)
+{
+    const struct ns_pkt *pkt = &e->pkt;
+    int net = -1;
+    for (unsigned i = 0; i < pkt->nlayers; i++) {
+        const struct ns_layer *l = &pkt->layer[i];
+        if ((l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED))
+            net = (int)i;
+    }
+    if (net < 0 || (unsigned)net + 1 >= pkt->nlayers)
+        return;
+    const struct ns_layer *l = &pkt->layer[net + 1];
+    struct ns_anomaly_pkt p = { .ts_ns = rec->ts_ns };
+    struct ns_anomaly_quote q;
+    ip_of(&pkt->layer[net], &p.af, &p.src, &p.dst);
+    switch (l->proto) {
+    case NS_PROTO_TCP:
+        if (l->hdr_len < 20 || !ports_of(l, &p.sport, &p.dport))
+            return;
+        p.proto = 6;
+        p.tcp_flags = (uint8_t)l->u.tcp.flags;
+        break;
+    case NS_PROTO_UDP:
+        if (!ports_of(l, &p.sport, &p.dport))
+            return;
+        p.proto = 17;
+        break;
+    case NS_PROTO_ICMP:
+    case NS_PROTO_ICMPV6:
+        if (l->hdr_len < 4)
+            return;
+        p.proto = l->proto == NS_PROTO_ICMP ? 1 : 58;
+        p.icmp_type = l->u.icmp.type;
+        p.icmp_code = l->u.icmp.code;
+        for (unsigned i = (unsigned)net + 2; i + 1 < pkt->nlayers; i++) {
+            const struct ns_layer *qi = &pkt->layer[i], *qt = qi + 1;
+            if (!(qi->flags & NS_LAYER_QUOTED) || (qi->proto != NS_PROTO_IPV4 && qi->proto != NS_PROTO_IPV6))
+                continue;
+            if (ports_of(qt, &q.sport, &q.dport)) {
+                ip_of(qi, &q.af, &q.src, &q.dst);
+                q.proto = qt->proto == NS_PROTO_TCP ? 6 : 17;
+                p.quoted = &q;
+            }
+            break;
+        }
+        break;
+    default:
+        return;
+    }
+    e->frame.nalerts = ns_anomaly_feed(&e->anomaly, &p, e->alerts);
+    e->frame.alerts = e->alerts;
+}
+
 const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec)
 {
     /* tshark measures frame.time_relative from the first frame, whatever its time (it
@@ -220,6 +311,8 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
     e->frame.track = NULL;
     e->frame.tcpa = NULL;
     e->frame.flow_tcp = NULL;
+    e->frame.alerts = NULL;
+    e->frame.nalerts = 0;
     if (rec->kind != NS_REC_PACKET) {
         ns_pkt_reset(&e->pkt);
         return &e->frame;
@@ -248,5 +341,7 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
         if (e->track_out.flow != NULL)
             e->frame.flow_tcp = conn_of(e, e->track_out.flow);
     }
+    if (e->detect && !(e->pkt.flags & NS_PKT_FRAGMENT && !(e->pkt.flags & NS_PKT_REASSEMBLED)))
+        detect(e, rec);
     return &e->frame;
 }

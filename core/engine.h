@@ -19,6 +19,7 @@
 #include "reasm.h"
 #include "reader.h"
 #include "tcpa.h"
+#include "anomaly.h"
 #include "track.h"
 
 #define NS_ENGINE_DEFAULT_MAX_FLOWS (1u << 22)
@@ -32,6 +33,8 @@ struct ns_engine_cfg {
     int64_t reasm_timeout_ns;   /* 0: never (tshark) */
     bool no_tcp_analysis;       /* scale mode: no tcp.analysis.*, no per-flow TCP state */
     uint32_t tcp_max_segments;  /* unacked segments remembered at once; 0 = 1 << 22 */
+    bool no_anomaly;            /* no SYN flood / port scan detection */
+    struct ns_anomaly_cfg anomaly;  /* thresholds and caps; zeros = defaults */
     /* every flow as it ends; ns_engine_tcp() gives its TCP analysis during the call */
     void (*on_flow_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
     void *arg;
@@ -58,6 +61,9 @@ struct ns_engine {
     struct ns_tcpa_conn *conn;  /* per entry of the transport flow table */
     uint32_t conn_cap;
     struct ns_tcpa_frame tcpa_frame;
+    bool detect;
+    struct ns_anomaly anomaly;
+    struct ns_alert alerts[NS_ANOMALY_MAX_PER_PKT];
     void (*user_on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
     void *user_arg;
     struct ns_pkt pkt;

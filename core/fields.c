@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "anomaly.h"
 #include "tcpa.h"
 #include "track.h"
 
@@ -356,6 +357,12 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
             const struct ns_tcpa_metrics *m = &f->flow_tcp->m;
             put_i(&c, id == NS_FIELD_NS_FLOW_SRTT ? m->srtt_ns :
                       id == NS_FIELD_NS_FLOW_RTT_MIN ? m->rtt_min_ns : m->rtt_max_ns);
+        }
+        return c.n;
+    case NS_FIELD_NS_ALERT:
+        for (unsigned k = 0; k < f->nalerts; k++) {
+            const char *kind = ns_alert_kind_name(f->alerts[k].kind);
+            put_str(&c, kind, strlen(kind));
         }
         return c.n;
     case NS_FIELD_NS_LINKTYPE:

@@ -145,6 +145,7 @@ enum ns_fdisp {
     X(NS_FLOW_SRTT,   "netscope.flow.srtt",  REL_TIME, NONE, "Flow smoothed RTT", "EWMA (1/8) of the flow's ACK RTTs so far (TCP, once sampled)") \
     X(NS_FLOW_RTT_MIN, "netscope.flow.rtt_min", REL_TIME, NONE, "Flow minimum RTT", "Smallest ACK RTT of the flow so far (TCP, once sampled)") \
     X(NS_FLOW_RTT_MAX, "netscope.flow.rtt_max", REL_TIME, NONE, "Flow maximum RTT", "Largest ACK RTT of the flow so far (TCP, once sampled)") \
+    X(NS_ALERT,       "netscope.alert",      STRING, NONE, "Alert", "Kind of each alert this packet raised: syn_flood, port_scan_vertical, port_scan_horizontal") \
     X(NS_MALFORMED,   "netscope.malformed",  U16,  DEC,  "Malformed", "First malformed reason (number); absent when the frame is well formed") \
     X(NS_MALFORMED_REASON, "netscope.malformed.reason", STRING, NONE, "Malformed reason", "First malformed reason (name)") \
     X(NS_LINKTYPE,    "netscope.linktype",   U32,  DEC,  "Link type", "LINKTYPE_ value of the frame's interface")
@@ -176,6 +177,7 @@ const char *ns_field_proto(const struct ns_field *f, char *buf, size_t cap);
 struct ns_track_out;
 struct ns_tcpa_frame;
 struct ns_tcpa_conn;
+struct ns_alert;
 
 struct ns_frame {
     const struct ns_rec *rec;
@@ -183,6 +185,8 @@ struct ns_frame {
     const struct ns_track_out *track;   /* flows and streams; NULL when not tracked */
     const struct ns_tcpa_frame *tcpa;   /* TCP analysis; NULL when off */
     const struct ns_tcpa_conn *flow_tcp;  /* the TCP analysis of the frame's flow, or NULL */
+    const struct ns_alert *alerts;      /* alerts this frame raised */
+    unsigned nalerts;
     int64_t rel_ns;             /* time since the first frame */
 };
 

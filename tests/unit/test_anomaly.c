@@ -357,6 +357,35 @@ static void scan_vertical_unanswered_after_grace(void **state)
     ns_anomaly_fini(&a);
 }
 
+/* A scan faster than the answer grace: 1 SYN per ms to ports 1.., never answered. The
+ * vertical set holds 2 * 25 = 50 probes, all pending (younger than 1 s) when the 51st
+ * arrives, so each new probe pushes out an unanswered one, which then counts: the 25th
+ * spill, at the 75th SYN (t = 74 ms), fires the alert with 25 distinct unanswered ports. */
+static void scan_vertical_faster_than_grace(void **state)
+{
+    (void)state;
+    struct ns_anomaly a;
+    struct ns_alert al[NS_ANOMALY_MAX_PER_PKT];
+    init_default(&a);
+    for (int i = 0; i < 74; i++)
+        assert_int_equal(syn4(&a, i * MS, SCANNER, 40000, SERVER, (uint16_t)(1 + i), al), 0);
+    assert_int_equal(syn4(&a, 74 * MS, SCANNER, 40000, SERVER, 75, al), 1);
+    assert_int_equal(al[0].kind, NS_ALERT_PORT_SCAN_VERTICAL);
+    assert_int_equal(al[0].distinct, 25);
+    assert_int_equal(al[0].rst, 0);
+    /* a burst of 20 accepted connections is not a scan, however fast */
+    struct ns_anomaly b;
+    init_default(&b);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(syn4(&b, i * MS, SCANNER, (uint16_t)(50000 + i), SERVER, (uint16_t)(8000 + i), al), 0);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(tcp(&b, 30 * MS + i * MS, 4, SERVER, (uint16_t)(8000 + i), SCANNER,
+                             (uint16_t)(50000 + i), F_SYN | F_ACK, al), 0);
+    assert_int_equal(syn4(&b, 2 * SEC, SCANNER, 50100, SERVER, 9000, al), 0);
+    ns_anomaly_fini(&a);
+    ns_anomaly_fini(&b);
+}
+
 static void scan_vertical_cooldown(void **state)
 {
     (void)state;
@@ -833,6 +862,7 @@ int main(void)
         cmocka_unit_test(flood_retransmitted_syn_counts_once),
         cmocka_unit_test(scan_vertical_refused_by_rst),
         cmocka_unit_test(scan_vertical_unanswered_after_grace),
+        cmocka_unit_test(scan_vertical_faster_than_grace),
         cmocka_unit_test(scan_vertical_cooldown),
         cmocka_unit_test(scan_horizontal_icmp_evidence),
         cmocka_unit_test(scan_mixed_evidence),
