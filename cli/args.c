@@ -36,6 +36,16 @@ void ns_args_usage(FILE *out)
           "  --expired-flows FILE     a JSON Lines record as each flow ends, flushed per record\n"
           "  --vlan-in-key            VLAN ids are part of flow keys (tshark: not)\n"
           "  --idle-timeout S         a flow idle for S seconds ends (default: never, as tshark)\n"
+          "  --max-flows N            flows held at once; at the cap the least recently seen ends\n"
+          "  --scale                  no TCP analysis: less memory per flow (tcp.analysis.* empty)\n"
+          "  --alerts FILE            a JSON Lines record per alert (SYN flood, port scan), flushed\n"
+          "  --no-alerts              no anomaly detection\n"
+          "  --syn-flood-count N      SYN flood: uncompleted SYNs to one host:port (default 200)\n"
+          "  --syn-flood-sources N    ... from at least N sources (default 50)\n"
+          "  --syn-flood-window S     ... within S seconds (default 5)\n"
+          "  --scan-ports N           vertical scan: ports of one host (default 25)\n"
+          "  --scan-hosts N           horizontal scan: hosts on one port (default 10)\n"
+          "  --scan-window S          ... within S seconds (default 10)\n"
           "\n"
           "Other:\n"
           "  -G fields                list every field netscope knows\n"
@@ -109,6 +119,55 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             if (i + 1 >= argc)
                 return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
             a->expired_path = argv[++i];
+            continue;
+        }
+        if (strcmp(arg, "--alerts") == 0) {
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            a->alerts_path = argv[++i];
+            continue;
+        }
+        if (strcmp(arg, "--no-alerts") == 0 || strcmp(arg, "--scale") == 0) {
+            *(arg[2] == 'n' ? &a->no_alerts : &a->scale) = true;
+            continue;
+        }
+        unsigned *count = strcmp(arg, "--syn-flood-count") == 0 ? &a->syn_flood_count
+                        : strcmp(arg, "--syn-flood-sources") == 0 ? &a->syn_flood_sources
+                        : strcmp(arg, "--scan-ports") == 0 ? &a->scan_ports
+                        : strcmp(arg, "--scan-hosts") == 0 ? &a->scan_hosts : NULL;
+        if (count != NULL) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > 4096)
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..4096", arg, v), -1;
+            *count = (unsigned)n;
+            continue;
+        }
+        if (strcmp(arg, "--max-flows") == 0) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > (1ul << 30))
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..%lu", arg, v, 1ul << 30), -1;
+            a->max_flows = (unsigned)n;
+            continue;
+        }
+        double *window = strcmp(arg, "--syn-flood-window") == 0 ? &a->syn_flood_window
+                       : strcmp(arg, "--scan-window") == 0 ? &a->scan_window : NULL;
+        if (window != NULL) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            double d = strtod(v, &end);
+            if (*end != '\0' || !(d > 0) || d > 1e6)
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected seconds > 0", arg, v), -1;
+            *window = d;
             continue;
         }
         if (strcmp(arg, "--vlan-in-key") == 0) {

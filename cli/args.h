@@ -35,6 +35,13 @@ struct ns_args {
     const char *expired_path;           /* --expired-flows FILE.jsonl */
     bool vlan_in_key;                   /* --vlan-in-key */
     double idle_timeout;                /* --idle-timeout S: 0 = never */
+    const char *alerts_path;            /* --alerts FILE.jsonl */
+    bool no_alerts;                     /* --no-alerts: no anomaly detection */
+    bool scale;                         /* --scale: no TCP analysis (large flow counts) */
+    /* detection thresholds; 0 = the core's default */
+    unsigned syn_flood_count, syn_flood_sources, scan_ports, scan_hosts;
+    unsigned max_flows;                 /* --max-flows N: 0 = the engine's default */
+    double syn_flood_window, scan_window;   /* seconds */
     const char *stats[32];              /* -z, in order */
     size_t nstats;
     bool help, version;

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "conv.h"
 #include "flows_out.h"
+#include "alerts.h"
 #include "topflows.h"
 #include "input.h"
 #include "output.h"
@@ -48,7 +49,7 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
 }
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
-                    struct ns_output *o, struct ns_tophosts *hosts)
+                    struct ns_output *o, struct ns_tophosts *hosts, struct ns_alerts *alerts)
 {
     struct ns_input in;
     struct ns_err err = {{0}};
@@ -64,6 +65,7 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
         ns_output_frame(o, f);
         ns_tophosts_frame(hosts, f);
+        ns_alerts_frame(alerts, f);
         if (a->count != 0 && eng->stats.frames >= a->count)
             break;
     }
@@ -104,9 +106,10 @@ int main(int argc, char **argv)
     static struct ns_conv conv;
     static struct ns_topflows top;
     static struct ns_tophosts hosts;
+    static struct ns_alerts alerts;
     for (size_t i = 0; i < args.nstats; i++) {
         bool bad = false;
-        if (ns_conv_want(&conv, args.stats[i]))
+        if (ns_conv_want(&conv, args.stats[i]) || ns_alerts_want(&alerts, args.stats[i]))
             continue;
         if (ns_topflows_want(&top, args.stats[i], &bad) && !bad)
             continue;
@@ -114,7 +117,7 @@ int main(int argc, char **argv)
             continue;
         fprintf(stderr, bad ? "netscope: -z %s: N must be 1..%d\n"
                             : "netscope: -z %s: unknown statistic (known: conv,tcp conv,udp conv,ip "
-                              "conv,ipv6 netscope,flows[,N] netscope,top[,N])\n",
+                              "conv,ipv6 netscope,flows[,N] netscope,top[,N] netscope,alerts)\n",
                 args.stats[i], NS_TOPFLOWS_MAX);
         return 1;
     }
@@ -126,6 +129,10 @@ int main(int argc, char **argv)
     static struct ns_flows_out flows;
     struct flow_sinks sinks = { &conv, NULL, &top, NULL };
     static struct ns_flows_out expired;
+    if (args.alerts_path != NULL && ns_alerts_open(&alerts, args.alerts_path, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return 2;
+    }
     if (args.expired_path != NULL) {
         if (ns_flows_open_stream(&expired, args.expired_path, &err) != 0) {
             fprintf(stderr, "netscope: %s\n", err.msg);
@@ -158,7 +165,15 @@ int main(int argc, char **argv)
     sinks.eng = &eng;
     struct ns_engine_cfg cfg = { .on_flow_end = on_flow_end, .arg = &sinks,
                                  .vlan_in_key = args.vlan_in_key,
-                                 .idle_ns = (int64_t)(args.idle_timeout * 1e9) };
+                                 .idle_ns = (int64_t)(args.idle_timeout * 1e9),
+                                 .no_tcp_analysis = args.scale, .no_anomaly = args.no_alerts,
+                                 .max_flows = args.max_flows };
+    cfg.anomaly.syn_count = args.syn_flood_count;
+    cfg.anomaly.syn_sources = args.syn_flood_sources;
+    cfg.anomaly.syn_window_ns = (int64_t)(args.syn_flood_window * 1e9);
+    cfg.anomaly.scan_ports = args.scan_ports;
+    cfg.anomaly.scan_hosts = args.scan_hosts;
+    cfg.anomaly.scan_window_ns = (int64_t)(args.scan_window * 1e9);
     if (ns_engine_init(&eng, &cfg, &err) != NS_STATUS_OK) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         ns_flows_close(&flows, false, &err);
@@ -166,7 +181,7 @@ int main(int argc, char **argv)
     }
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
-    int rc = run_file(&args, args.files[0], &eng, &o, &hosts);
+    int rc = run_file(&args, args.files[0], &eng, &o, &hosts, &alerts);
     ns_output_end(&o);
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
     /* an input that could not be read at all leaves no flow file behind */
@@ -179,6 +194,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "netscope: %s\n", err.msg);
         rc = 2;
     }
+    if (ns_alerts_close(&alerts, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        rc = 2;
+    }
     if (conv.oom || top.oom) {
         fprintf(stderr, "netscope: out of memory for the statistics tables\n");
         rc = 2;
@@ -186,6 +205,8 @@ int main(int argc, char **argv)
     ns_conv_print(&conv, stdout, eng.first_ts_ns);
     ns_topflows_print(&top, stdout, eng.first_ts_ns);
     ns_topflows_free(&top);
+    ns_alerts_print(&alerts, stdout, eng.first_ts_ns);
+    ns_alerts_free(&alerts);
     ns_tophosts_print(&hosts, stdout);
     ns_tophosts_free(&hosts);
     ns_conv_free(&conv);

@@ -697,8 +697,10 @@ static unsigned scan_eval(struct ns_anomaly *a, const struct scan_rule *r, uint3
         if (q->first_ns < al.window_start_ns)
             al.window_start_ns = q->first_ns;
     }
-    if (r->pair[pi].spilled_ns > cut)
+    if (r->pair[pi].spilled_ns > cut) {
         al.distinct += r->pair[pi].spilled;
+        al.count += r->pair[pi].spilled;
+    }
     if (al.distinct < r->threshold)
         return 0;
     struct ns_anomaly_scan *pair = &r->pair[pi];

@@ -1,0 +1,37 @@
+/* cli/alerts.h: alerts out of the engine: --alerts FILE.jsonl (one JSON object per alert,
+ * flushed per record, written as the run goes) and -z netscope,alerts (a table at the end).
+ * The table keeps at most NS_ALERTS_TABLE_MAX rows and says how many it left out. */
+#ifndef NS_CLI_ALERTS_H
+#define NS_CLI_ALERTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../core/anomaly.h"
+#include "../core/fields.h"
+#include "../core/status.h"
+
+#define NS_ALERTS_TABLE_MAX 10000
+
+struct ns_alerts {
+    FILE *f;                    /* --alerts, or NULL */
+    char path[4096];
+    bool failed;
+    bool want_table;            /* -z netscope,alerts */
+    struct ns_alert *rows;
+    uint64_t *frames;           /* frame number of each row */
+    size_t n, cap;
+    uint64_t total, left_out;
+};
+
+/* True when spec is "netscope,alerts". */
+bool ns_alerts_want(struct ns_alerts *a, const char *spec);
+int ns_alerts_open(struct ns_alerts *a, const char *path, struct ns_err *err);
+/* Every alert frame f raised. */
+void ns_alerts_frame(struct ns_alerts *a, const struct ns_frame *f);
+void ns_alerts_print(const struct ns_alerts *a, FILE *out, int64_t first_ts_ns);
+/* Closes the file; -1 with err when a write failed. */
+int ns_alerts_close(struct ns_alerts *a, struct ns_err *err);
+void ns_alerts_free(struct ns_alerts *a);
+
+#endif
