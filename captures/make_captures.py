@@ -1044,10 +1044,111 @@ def make_damaged():
     write("damaged/block_len_not_mult4.pcapng", "pcapng whose second EPB says length 70 (not a multiple of 4)", blk_bad)
 
 
+def make_tcp_analysis():
+    """Captures whose TCP analysis (tcp.analysis.*) and alerts are known by construction."""
+    c, s = (V4_A, 40200), (V4_B, 80)
+    C = dict(src=MAC_A, dst=MAC_B)
+    S = dict(src=MAC_B, dst=MAC_A)
+    iss, irs = 3000000, 7000000
+    out = []
+    t = [T0 * 10**9]
+
+    def seg(frm, to, macs, flags, seq, ack, dt_ms, data=0, win=1000, opts=()):
+        t[0] += int(dt_ms * 1_000_000)
+        p = Ether(**macs) / IP(src=frm[0], dst=to[0]) / TCP(sport=frm[1], dport=to[1], flags=flags,
+                                                             seq=seq, ack=ack, window=win, options=list(opts))
+        if data:
+            p = p / Raw(b"x" * data)
+        out.append(Rec(bytes(p), ts_ns=t[0]))
+
+    # handshake (window scale 2 both ways; iRTT 10 ms), then, in order:
+    seg(c, s, C, "S", iss, 0, 0, win=8192, opts=[("MSS", 1460), ("WScale", 2)])
+    seg(s, c, S, "SA", irs, iss + 1, 5, win=8192, opts=[("MSS", 1460), ("WScale", 2)])
+    seg(c, s, C, "A", iss + 1, irs + 1, 5)
+    # data 1..300 in three segments; the ACK of the first; the third resent 300 ms later
+    # (a retransmission); the ACK of all
+    seg(c, s, C, "PA", iss + 1, irs + 1, 1, 100)
+    seg(c, s, C, "PA", iss + 101, irs + 1, 1, 100)
+    seg(c, s, C, "PA", iss + 201, irs + 1, 1, 100)
+    seg(s, c, S, "A", irs + 1, iss + 101, 5)
+    seg(c, s, C, "PA", iss + 201, irs + 1, 300, 100)
+    seg(s, c, S, "A", irs + 1, iss + 301, 5)
+    # a gap (301..400 never captured: lost segment), three duplicate ACKs, the fast
+    # retransmission 2 ms after the last, then the ACK of all
+    seg(c, s, C, "PA", iss + 401, irs + 1, 10, 100)
+    seg(s, c, S, "A", irs + 1, iss + 301, 1)
+    seg(s, c, S, "A", irs + 1, iss + 301, 1)
+    seg(s, c, S, "A", irs + 1, iss + 301, 1)
+    seg(c, s, C, "PA", iss + 301, irs + 1, 2, 100)
+    seg(s, c, S, "A", irs + 1, iss + 501, 5)
+    # two segments swapped within the iRTT: out of order
+    seg(c, s, C, "PA", iss + 601, irs + 1, 10, 100)
+    seg(c, s, C, "PA", iss + 501, irs + 1, 1, 100)
+    seg(s, c, S, "A", irs + 1, iss + 701, 5)
+    # already acknowledged data sent again: spurious retransmission
+    seg(c, s, C, "PA", iss + 601, irs + 1, 50, 100)
+    # the server's window closes (zero window), a 1-byte probe, its ACK, then a window update
+    seg(s, c, S, "A", irs + 1, iss + 701, 10, win=0)
+    seg(c, s, C, "PA", iss + 701, irs + 1, 200, 1)
+    seg(s, c, S, "A", irs + 1, iss + 701, 5, win=0)
+    seg(s, c, S, "A", irs + 1, iss + 701, 100, win=1000)
+    # a keep-alive and its ACK after 10 s of silence
+    seg(c, s, C, "A", iss + 700, irs + 1, 10000)
+    seg(s, c, S, "A", irs + 1, iss + 701, 5)
+    # the server ACKs data the capture never saw, then both close
+    seg(s, c, S, "A", irs + 1, iss + 901, 100)
+    seg(c, s, C, "FA", iss + 901, irs + 1, 5)
+    seg(s, c, S, "FA", irs + 1, iss + 902, 5)
+    seg(c, s, C, "A", iss + 902, irs + 2, 5)
+    pcap("tcp_analysis.pcap", "TCP analysis: handshake with window scaling; retransmission after 300 ms; "
+         "a lost segment, three duplicate ACKs and a fast retransmission; out-of-order; spurious "
+         "retransmission; zero window, zero-window probe and its ACK, window update; keep-alive and "
+         "its ACK; ACKed unseen segment; FIN both ways", 1, out)
+
+    # attack.pcap: benign web traffic, a SYN flood from 250 spoofed sources to port 443
+    # (never answered), a vertical scan of 40 ports refused by RST/ACK, a UDP scan answered by
+    # ICMP port unreachable, and a connection whose port pair is reused
+    out = []
+    t = [T0 * 10**9]
+    def add(p, dt_us):
+        t[0] += dt_us * 1000
+        out.append(Rec(bytes(p), ts_ns=t[0]))
+    web, srv = ("192.0.2.20", 50000), ("198.51.100.80", 80)
+    def conn(cport, n_data):
+        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="S", seq=100), 500)
+        add(Ether(src=MAC_B, dst=MAC_A) / IP(src=srv[0], dst=web[0]) / TCP(sport=80, dport=cport, flags="SA", seq=900, ack=101), 2000)
+        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="A", seq=101, ack=901), 100)
+        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="PA", seq=101, ack=901) / Raw(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n"), 100)
+        add(Ether(src=MAC_B, dst=MAC_A) / IP(src=srv[0], dst=web[0]) / TCP(sport=80, dport=cport, flags="PA", seq=901, ack=135) / Raw(b"y" * n_data), 2000)
+        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="FA", seq=135, ack=901 + n_data), 1000)
+        add(Ether(src=MAC_B, dst=MAC_A) / IP(src=srv[0], dst=web[0]) / TCP(sport=80, dport=cport, flags="FA", seq=901 + n_data, ack=136), 2000)
+        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="A", seq=136, ack=902 + n_data), 100)
+    for i in range(3):
+        conn(web[1] + i, 400 + 100 * i)
+    victim = "198.51.100.10"
+    for i in range(250):     # spoofed sources 203.0.113.x and 192.0.2.100+, 2 ms apart
+        src = "203.0.113.%d" % (1 + i) if i < 200 else "192.0.2.%d" % (100 + i - 200)
+        add(Ether(src=MAC_C, dst=MAC_D) / IP(src=src, dst=victim) / TCP(sport=1024 + i, dport=443, flags="S", seq=7 * i), 2000)
+    scanner, host = "192.0.2.66", "198.51.100.20"
+    for port in range(1, 41):
+        add(Ether(src=MAC_C, dst=MAC_D) / IP(src=scanner, dst=host) / TCP(sport=61000, dport=port, flags="S", seq=1), 1000)
+        add(Ether(src=MAC_D, dst=MAC_C) / IP(src=host, dst=scanner) / TCP(sport=port, dport=61000, flags="RA", seq=0, ack=2), 300)
+    for i in range(12):
+        target = "198.51.100.%d" % (100 + i)
+        probe = IP(src=scanner, dst=target) / UDP(sport=61001, dport=161) / Raw(b"probe")
+        add(Ether(src=MAC_C, dst=MAC_D) / probe, 1000)
+        add(Ether(src=MAC_D, dst=MAC_C) / IP(src=target, dst=scanner) / ICMP(type=3, code=3) / bytes(probe)[:28], 300)
+    conn(web[1], 200)      # the first connection's ports again, new ISN after it closed
+    pcap("attack.pcap", "Alerts: web traffic; a SYN flood from 250 spoofed sources to port 443; a "
+         "vertical TCP scan of 40 ports refused by RST; a horizontal UDP scan of 12 hosts on port "
+         "161 answered by ICMP port unreachable; a reused port pair", 1, out)
+
+
 def main():
     make_link()
     make_ip()
     make_transport()
+    make_tcp_analysis()
     make_app()
     make_malformed()
     make_pcapng()

@@ -134,8 +134,13 @@ static void tcpa_value(enum ns_field_id id, const struct ns_tcpa_out *a, struct 
         return;
     }
     if (id >= NS_FIELD_TCPA_RETRANSMISSION && id < NS_FIELD_TCPA_RETRANSMISSION + NS_TCPA_NFLAGS) {
-        if (a->flags & (1u << (id - NS_FIELD_TCPA_RETRANSMISSION)))
+        if (a->flags & (1u << (id - NS_FIELD_TCPA_RETRANSMISSION))) {
             put_u(c, 1);
+            /* a duplicate ACK carries the field twice: its own item and the expert info
+             * of the same name (tshark prints "1,1") */
+            if (id == NS_FIELD_TCPA_DUPLICATE_ACK)
+                put_u(c, 1);
+        }
         return;
     }
     if (id >= NS_FIELD_NS_TCP_RETRANSMISSION && id < NS_FIELD_NS_TCP_RETRANSMISSION + NS_TCPA_NFLAGS) {
