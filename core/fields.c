@@ -133,8 +133,13 @@ static void tcpa_value(enum ns_field_id id, const struct ns_tcpa_out *a, struct 
         return;
     }
     if (id >= NS_FIELD_TCPA_RETRANSMISSION && id < NS_FIELD_TCPA_RETRANSMISSION + NS_TCPA_NFLAGS) {
-        if (a->flags & (1u << (id - NS_FIELD_TCPA_RETRANSMISSION)))
+        if (a->flags & (1u << (id - NS_FIELD_TCPA_RETRANSMISSION))) {
             put_u(c, 1);
+            /* tshark adds tcp.analysis.duplicate_ack twice, as a field and as the expert
+             * info of the same name, so -E occurrence=a prints it twice */
+            if (id == NS_FIELD_TCPA_DUPLICATE_ACK)
+                put_u(c, 1);
+        }
         return;
     }
     if (id >= NS_FIELD_NS_TCP_RETRANSMISSION && id < NS_FIELD_NS_TCP_RETRANSMISSION + NS_TCPA_NFLAGS) {
