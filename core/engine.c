@@ -135,6 +135,11 @@ static void analyse_tcp(struct ns_engine *e, const struct ns_rec *rec)
             .seglen = l->u.tcp.payload_len, .flags = l->u.tcp.flags, .window = l->u.tcp.window,
             .wscale = l->u.tcp.has_wscale ? (int16_t)l->u.tcp.wscale : -1, .reused = tt->reused != 0,
         };
+        in.nsack = l->u.tcp.nsack < 4 ? l->u.tcp.nsack : 4;
+        for (unsigned j = 0; j < in.nsack; j++) {
+            in.sack[j].left = l->u.tcp.sack[j].left;
+            in.sack[j].right = l->u.tcp.sack[j].right;
+        }
         tf->layer[tf->n] = tt->layer;
         ns_tcpa_segment(&e->tcpa, c, tt->dir, &in, &tf->out[tf->n]);
         tf->n++;

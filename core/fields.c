@@ -136,8 +136,8 @@ static void tcpa_value(enum ns_field_id id, const struct ns_tcpa_out *a, struct 
     if (id >= NS_FIELD_TCPA_RETRANSMISSION && id < NS_FIELD_TCPA_RETRANSMISSION + NS_TCPA_NFLAGS) {
         if (a->flags & (1u << (id - NS_FIELD_TCPA_RETRANSMISSION))) {
             put_u(c, 1);
-            /* a duplicate ACK carries the field twice: its own item and the expert info
-             * of the same name (tshark prints "1,1") */
+            /* tshark adds tcp.analysis.duplicate_ack twice, as a field and as the expert
+             * info of the same name, so -E occurrence=a prints it twice */
             if (id == NS_FIELD_TCPA_DUPLICATE_ACK)
                 put_u(c, 1);
         }

@@ -176,6 +176,7 @@ finished_fwd:
     /* an ACK beyond everything seen the other way: segments were missed there. The
      * boundary then jumps so that one gap is reported once. */
     if (rev->maxseqtobeacked != 0 && gt_seq(ack, rev->maxseqtobeacked) && (fl & TH_ACK)) {
+        out->tree = true;       /* Wireshark makes the analysis record before deciding */
         if (rev->maxseqtobeacked != rev->nextseq) {
             f |= NS_TCPA_F(ACK_LOST_SEGMENT);
         } else {
@@ -200,7 +201,10 @@ finished_fwd:
             goto finished_retrans;
         }
         uint64_t since_ack = (uint64_t)in->ts_ns - (uint64_t)rev->lastack_ns;
-        if (not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && since_ack < FAST_RT_WINDOW_NS) {
+        /* Wireshark's dupacknum is unsigned: the -1 of the ACKed-unseen rule counts as
+         * "at least 2 duplicate ACKs" here (tshark 4.0.17 flags such a resend as fast) */
+        if (not_advanced && (uint32_t)rev->dupacknum >= 2 && rev->lastack == seq &&
+            since_ack < FAST_RT_WINDOW_NS) {
             f |= NS_TCPA_F(FAST_RETRANSMISSION);
             goto finished_retrans;
         }
@@ -232,10 +236,18 @@ finished_retrans:;
         }
     }
     bool zwp = (f & NS_TCPA_F(ZERO_WINDOW_PROBE)) != 0;
-    bool bare_rst = (fl & TH_RST) && seglen == 0 && !(fl & (TH_SYN | TH_FIN));
-    if ((gt_seq(nextseq, fwd->nextseq) || fwd->nextseq == 0) && !zwp && !bare_rst) {
+    /* a RST moves nextseq like any segment when its number is ahead (tshark 4.0: a
+     * RST+ACK 100 ahead makes the next ACK at the real nextseq no duplicate ACK and the
+     * next data out-of-order) */
+    if ((gt_seq(nextseq, fwd->nextseq) || fwd->nextseq == 0) && !zwp) {
         fwd->nextseq = nextseq;
         fwd->nextseq_ns = in->ts_ns;
+    } else if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && fwd->maxseqtobeacked != 0) {
+        /* A SYN sent again falls back to the highest contiguous number: found with tshark
+         * 4.0.17, not in the source we read. SYN, data 100 ahead (or a RST or FIN ahead),
+         * SYN again, data at ISN+1: nothing flagged; SYN, data 1..101, SYN again, data at
+         * 50: a retransmission; SYN, data 1..101, SYN again, data at 1001: lost segment. */
+        fwd->nextseq = fwd->maxseqtobeacked;
     }
     if ((seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) && !zwp)
         fwd->maxseqtobeacked = fwd->nextseq;
@@ -271,8 +283,12 @@ finished_retrans:;
         i = next;
     }
 
-    /* bytes in flight: the span of this direction's unacknowledged segments */
+    /* bytes in flight: the span of this direction's unacknowledged segments, less what the
+     * other side last reported in SACK blocks. Those blocks stay until the next SACK option
+     * replaces them, even once the ACK has passed them; the difference may then wrap, and
+     * nothing is shown, as tshark 4.0 does. */
     if (seglen != 0 && fwd->segs != 0 && fwd->valid_bif) {
+        out->tree = true;       /* push_bytes_sent is tracked here, so the record exists */
         const struct ns_tcpa_seg *s = &t->seg[fwd->segs];
         uint32_t first = s->seq - fwd->base_seq, last = s->nextseq - fwd->base_seq;
         for (uint32_t j = fwd->segs; j != 0; j = t->seg[j].next) {
@@ -283,9 +299,11 @@ finished_retrans:;
                 first = s->seq - fwd->base_seq;
         }
         uint32_t in_flight = last - first;
+        if (rev->nsack > 0)
+            in_flight -= rev->sack_bytes;
         if (in_flight > 0 && in_flight < 2000000000u) {
-            out->have_bif = true;
             out->bytes_in_flight = in_flight - ((fl & (TH_SYN | TH_FIN)) ? 1u : 0u);
+            out->have_bif = out->bytes_in_flight != 0;   /* shown only when not 0 */
         }
     }
     return f;
@@ -394,7 +412,19 @@ void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const s
             fwd->win_scale = -2;
         }
     }
-    if (c->first_rtt_ns != 0) {
+    /* SACK blocks are read after the analysis, for the other side's next segments; a
+     * segment without them clears what the direction reported before (tshark 4.0).
+     * Wireshark keeps at most 3 of a segment's blocks (its array has 4 slots, counted
+     * from 1). */
+    unsigned nsack = in->nsack < 3 ? in->nsack : 3;
+    fwd->nsack = (uint8_t)nsack;
+    fwd->sack_bytes = 0;
+    for (unsigned k = 0; k < nsack; k++)
+        fwd->sack_bytes += in->sack[k].right - in->sack[k].left;
+    if (out->flags != 0 || out->acks_frame != 0)
+        out->tree = true;
+    /* the iRTT is shown inside the tcp.analysis tree, so only when there is one */
+    if (c->first_rtt_ns != 0 && out->tree) {
         out->have_irtt = true;
         out->irtt_ns = c->first_rtt_ns;
     }

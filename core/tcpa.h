@@ -71,6 +71,8 @@ struct ns_tcpa_dir {
     uint8_t static_flags;
     uint8_t valid_bif;
     uint8_t zw_open;            /* a zero window is advertised now (metrics) */
+    uint8_t nsack;              /* SACK blocks in this direction's last segment (at most 3) */
+    uint32_t sack_bytes;        /* their summed length, subtracted from the other side's BiF */
     int64_t zw_since_ns;
 };
 
@@ -129,6 +131,8 @@ struct ns_tcpa_in {
     uint16_t window;            /* raw window field */
     int16_t wscale;             /* this segment's window-scale option shift, -1: none */
     bool reused;                /* this SYN opened a new connection on reused ports */
+    uint8_t nsack;              /* SACK blocks in this segment's options (raw numbers) */
+    struct { uint32_t left, right; } sack[4];
 };
 
 struct ns_tcpa_out {
@@ -137,6 +141,8 @@ struct ns_tcpa_out {
     int64_t ack_rtt_ns;         /* shown only when acks_frame != 0 and it is not 0 */
     uint32_t dupack_num;        /* 0: none */
     uint64_t dupack_frame;
+    bool tree;                  /* Wireshark made its tcp.analysis tree: a flag, an ACKed
+                                   frame, BiF tracking or an ACK beyond the other side */
     bool have_irtt;
     int64_t irtt_ns;
     bool have_bif;
