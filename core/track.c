@@ -199,6 +199,13 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
                 f->tcp_base_seq[d] = (l->u.tcp.flags & TH_SYN) ? l->u.tcp.seq : l->u.tcp.seq - 1;
                 f->tcp_base_set |= (uint8_t)(1u << d);
             }
+            /* as Wireshark, the first ACK also fixes the other direction's base (ACK - 1)
+             * when that side has sent nothing yet: a later SYN from it with another
+             * number then opens a new stream */
+            if ((l->u.tcp.flags & TH_ACK) && !(f->tcp_base_set & (1u << (1 - d)))) {
+                f->tcp_base_seq[1 - d] = l->u.tcp.ack - 1;
+                f->tcp_base_set |= (uint8_t)(1u << (1 - d));
+            }
             f->tcp_flags |= l->u.tcp.flags;
             /* A segment whose data starts below what this direction already sent is a
              * retransmission or out of order for Wireshark; its TCP reassembly hands such

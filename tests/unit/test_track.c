@@ -113,6 +113,26 @@ static void syn_with_new_isn_starts_new_stream(void **state)
     assert_int_equal(rows.r[0].frames, 2);
 }
 
+/* Midstream: B sends ACKs (ack 387) before A sent anything, which fixes A's base at 386
+ * as Wireshark does; A's SYN with another number then opens a new stream. A SYN numbered
+ * 386 (the base) would be a retransmission and stay. */
+static void ack_fixes_peer_base_for_reuse(void **state)
+{
+    (void)state;
+    start();
+    ip4(&pkt, B, A, 0);
+    struct ns_layer *l = tcp(&pkt, 80, 1000, 0x10, 5000, 100, 0);
+    l->u.tcp.ack = 387;
+    feed(1);
+    assert_int_equal(out.stream[1], 0);
+    ip4(&pkt, A, B, 0); tcp(&pkt, 1000, 80, 0x02, 386, 0, 0); feed(2);
+    assert_int_equal(out.stream[1], 0);
+    ip4(&pkt, A, B, 0); tcp(&pkt, 1000, 80, 0x02, 99999, 0, 0); feed(3);
+    assert_int_equal(out.stream[1], 1);
+    assert_true(out.ntcp == 1 && out.tcp[0].reused);
+    ns_track_fini(&t);
+}
+
 static void quoted_header_gets_stream_but_no_traffic(void **state)
 {
     (void)state;
@@ -169,6 +189,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(streams_in_order_of_appearance),
         cmocka_unit_test(syn_with_new_isn_starts_new_stream),
+        cmocka_unit_test(ack_fixes_peer_base_for_reuse),
         cmocka_unit_test(quoted_header_gets_stream_but_no_traffic),
         cmocka_unit_test(broken_header_not_counted),
         cmocka_unit_test(resent_data_is_flagged),
