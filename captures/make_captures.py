@@ -1114,15 +1114,21 @@ def make_tcp_analysis():
         t[0] += dt_us * 1000
         out.append(Rec(bytes(p), ts_ns=t[0]))
     web, srv = ("192.0.2.20", 50000), ("198.51.100.80", 80)
-    def conn(cport, n_data):
-        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="S", seq=100), 500)
-        add(Ether(src=MAC_B, dst=MAC_A) / IP(src=srv[0], dst=web[0]) / TCP(sport=80, dport=cport, flags="SA", seq=900, ack=101), 2000)
-        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="A", seq=101, ack=901), 100)
-        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="PA", seq=101, ack=901) / Raw(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n"), 100)
-        add(Ether(src=MAC_B, dst=MAC_A) / IP(src=srv[0], dst=web[0]) / TCP(sport=80, dport=cport, flags="PA", seq=901, ack=135) / Raw(b"y" * n_data), 2000)
-        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="FA", seq=135, ack=901 + n_data), 1000)
-        add(Ether(src=MAC_B, dst=MAC_A) / IP(src=srv[0], dst=web[0]) / TCP(sport=80, dport=cport, flags="FA", seq=901 + n_data, ack=136), 2000)
-        add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(sport=cport, dport=80, flags="A", seq=136, ack=902 + n_data), 100)
+    def conn(cport, n_data, c=100, v=900):
+        """A whole HTTP exchange; c and v are the client's and the server's ISNs."""
+        cs = lambda flags, seq, ack, data=b"": add(Ether(src=MAC_A, dst=MAC_B) / IP(src=web[0], dst=srv[0]) / TCP(  # noqa: E731
+            sport=cport, dport=80, flags=flags, seq=seq, ack=ack) / Raw(data), 100 if flags != "S" else 500)
+        sc = lambda flags, seq, ack, data=b"": add(Ether(src=MAC_B, dst=MAC_A) / IP(src=srv[0], dst=web[0]) / TCP(  # noqa: E731
+            sport=80, dport=cport, flags=flags, seq=seq, ack=ack) / Raw(data), 2000)
+        req = b"GET / HTTP/1.1\r\nHost: example\r\n\r\n"
+        cs("S", c, 0)
+        sc("SA", v, c + 1)
+        cs("A", c + 1, v + 1)
+        cs("PA", c + 1, v + 1, req)
+        sc("PA", v + 1, c + 1 + len(req), b"y" * n_data)
+        cs("FA", c + 1 + len(req), v + 1 + n_data)
+        sc("FA", v + 1 + n_data, c + 2 + len(req))
+        cs("A", c + 2 + len(req), v + 2 + n_data)
     for i in range(3):
         conn(web[1] + i, 400 + 100 * i)
     victim = "198.51.100.10"
@@ -1138,7 +1144,7 @@ def make_tcp_analysis():
         probe = IP(src=scanner, dst=target) / UDP(sport=61001, dport=161) / Raw(b"probe")
         add(Ether(src=MAC_C, dst=MAC_D) / probe, 1000)
         add(Ether(src=MAC_D, dst=MAC_C) / IP(src=target, dst=scanner) / ICMP(type=3, code=3) / bytes(probe)[:28], 300)
-    conn(web[1], 200)      # the first connection's ports again, new ISN after it closed
+    conn(web[1], 200, c=5000, v=9000)   # the first connection's ports again, new ISNs
     pcap("attack.pcap", "Alerts: web traffic; a SYN flood from 250 spoofed sources to port 443; a "
          "vertical TCP scan of 40 ports refused by RST; a horizontal UDP scan of 12 hosts on port "
          "161 answered by ICMP port unreachable; a reused port pair", 1, out)
