@@ -31,7 +31,7 @@ int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *
 static const char *const base_columns[] = {
     "ts", "flow_id", "community_id", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p",
     "proto", "stream", "duration", "orig_pkts", "resp_pkts", "orig_frame_bytes",
-    "resp_frame_bytes", "conn_state", "history", "tcp_flags", "end_reason",
+    "resp_frame_bytes", "conn_state", "history", "tcp_flags", "end_reason", "dns_names", "sni",
 };
 #define NBASE (sizeof base_columns / sizeof base_columns[0])
 
@@ -179,8 +179,39 @@ static void tcp_values(const struct ns_tcpa_conn *c, char (*buf)[24], const char
         }
 }
 
+/* RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled. */
+static void csv_value(FILE *out, const char *v)
+{
+    if (strpbrk(v, ",\"\r\n") == NULL) {
+        fputs(v, out);
+        return;
+    }
+    putc('"', out);
+    for (; *v; v++) {
+        if (*v == '"')
+            putc('"', out);
+        putc(*v, out);
+    }
+    putc('"', out);
+}
+
+static void json_string(FILE *out, const char *v)
+{
+    putc('"', out);
+    for (; *v; v++) {
+        unsigned char ch = (unsigned char)*v;
+        if (ch == '"' || ch == '\\')
+            fprintf(out, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(out, "\\u%04x", ch);
+        else
+            putc(ch, out);
+    }
+    putc('"', out);
+}
+
 void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struct ns_tcpa_conn *tcp,
-                    enum ns_flow_end why)
+                    const char *dns, const char *sni, enum ns_flow_end why)
 {
     if (o->f == NULL || f->key.proto == 0 || f->frames[0] + f->frames[1] == 0)
         return;
@@ -211,19 +242,23 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struc
     /* values in column order; in JSON only the strings below are quoted */
     const char *val[NCOL] = { ts, num[0], cid, ah, op, bh, rp, proto_name(f->key.proto, pb, sizeof pb),
                               stream, dur, num[1], num[2], num[3], num[4],
-                              ns_zeek_conn_state(&f->zeek), hist, num[5], end_name(why) };
+                              ns_zeek_conn_state(&f->zeek), hist, num[5], end_name(why),
+                              dns != NULL ? dns : "", sni != NULL ? sni : "" };
     char tbuf[NCOL - NBASE][24];
     for (size_t i = NBASE; i < NCOL; i++)
         val[i] = "";
     if (tcp != NULL)
         tcp_values(tcp, tbuf, val + NBASE);
     const bool quoted[NBASE] = { false, false, true, true, false, true, false, true,
-                                 false, false, false, false, false, false, true, true, false, true };
+                                 false, false, false, false, false, false, true, true, false, true,
+                                 true, true };
     char name[48];
     if (o->fmt == NS_FLOWS_CSV) {
-        /* no value holds a comma, quote or newline: addresses, numbers and names */
-        for (size_t i = 0; i < NCOL; i++)
-            fprintf(o->f, "%s%s", i ? "," : "", val[i]);
+        for (size_t i = 0; i < NCOL; i++) {
+            if (i)
+                putc(',', o->f);
+            csv_value(o->f, val[i]);
+        }
         fputs("\r\n", o->f);
     } else {
         if (o->fmt == NS_FLOWS_JSON && o->n > 0)
@@ -233,9 +268,11 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struc
         for (size_t i = 0; i < NCOL; i++) {
             if (val[i][0] == '\0')
                 continue;       /* absent, not empty: e.g. no stream for ICMP */
-            bool q = i < NBASE && quoted[i];
-            fprintf(o->f, q ? "%s\"%s\":\"%s\"" : "%s\"%s\":%s", first ? "" : ",",
-                    column(i, name, sizeof name), val[i]);
+            fprintf(o->f, "%s\"%s\":", first ? "" : ",", column(i, name, sizeof name));
+            if (i < NBASE && quoted[i])
+                json_string(o->f, val[i]);
+            else
+                fputs(val[i], o->f);
             first = false;
         }
         putc('}', o->f);

@@ -40,12 +40,14 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
 {
     struct flow_sinks *s = arg;
     const struct ns_tcpa_conn *tcp = ns_engine_tcp(s->eng, f);
+    const char *dns, *sni;
+    ns_engine_flow_names(s->eng, f, &dns, &sni);
     ns_conv_on_end(f, why, s->conv);
     ns_topflows_on_end(f, tcp, s->top);
     if (s->flows != NULL)
-        ns_flows_write(s->flows, f, tcp, why);
+        ns_flows_write(s->flows, f, tcp, dns, sni, why);
     if (s->expired != NULL)
-        ns_flows_write(s->expired, f, tcp, why);
+        ns_flows_write(s->expired, f, tcp, dns, sni, why);
 }
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,

@@ -21,6 +21,19 @@ const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct
     return conn_of(e, f);
 }
 
+static uint32_t entry_of(const struct ns_engine *e, const struct ns_flow *f)
+{
+    return (uint32_t)(f - e->track.flows.ent);
+}
+
+void ns_engine_flow_names(const struct ns_engine *e, const struct ns_flow *f, const char **dns,
+                          const char **sni)
+{
+    *dns = *sni = NULL;
+    if (f->key.proto == 6 || f->key.proto == 17)
+        ns_flownames_get(&e->names, entry_of(e, f), f->id, dns, sni);
+}
+
 static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
 {
     struct ns_engine *e = arg;
@@ -31,6 +44,8 @@ static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
         e->user_on_end(f, why, e->user_arg);
     if (c != NULL)
         ns_tcpa_conn_release(&e->tcpa, c);
+    if (f->key.proto == 6 || f->key.proto == 17)
+        ns_flownames_release(&e->names, entry_of(e, f), f->id);
 }
 
 enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *cfg, struct ns_err *err)
@@ -46,6 +61,7 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
     e->conn = NULL;
     e->conn_cap = 0;
     e->tcpa_frame.n = 0;
+    ns_flownames_init(&e->names);
     struct ns_track_cfg tc = {
         .max_flows = cfg->max_flows ? cfg->max_flows : NS_ENGINE_DEFAULT_MAX_FLOWS,
         .idle_ns = cfg->idle_ns,
@@ -87,6 +103,7 @@ void ns_engine_fini(struct ns_engine *e)
     ns_track_fini(&e->track);
     ns_reasm_fini(&e->reasm);
     ns_tcpa_fini(&e->tcpa);
+    ns_flownames_fini(&e->names);
     if (e->detect)
         ns_anomaly_fini(&e->anomaly);
     free(e->conn);
@@ -216,6 +233,29 @@ static void reassemble(struct ns_engine *e, const struct ns_rec *rec)
     (void)ns_dissect_next(&c, pkt);
 }
 
+/* The DNS question names and TLS SNI of the frame, kept with its flow. */
+static void note_names(struct ns_engine *e)
+{
+    const struct ns_flow *f = e->track_out.flow;
+    if (f == NULL || (f->key.proto != 6 && f->key.proto != 17))
+        return;
+    const struct ns_pkt *pkt = &e->pkt;
+    uint32_t entry = entry_of(e, f);
+    for (unsigned i = 0; i < pkt->nlayers; i++) {
+        const struct ns_layer *l = &pkt->layer[i];
+        if (l->flags & NS_LAYER_QUOTED)
+            continue;
+        if (l->proto == NS_PROTO_DNS) {
+            for (unsigned k = l->u.dns.first_name;
+                 k < (unsigned)l->u.dns.first_name + l->u.dns.nnames && k < pkt->nnames; k++)
+                ns_flownames_add(&e->names, entry, f->id, 1, pkt->name_buf + pkt->name[k].off,
+                                 pkt->name[k].len);
+        } else if (l->proto == NS_PROTO_TLS && l->u.tls.sni != NULL) {
+            ns_flownames_add(&e->names, entry, f->id, 0, (const char *)l->u.tls.sni, l->u.tls.sni_len);
+        }
+    }
+}
+
 /* Ports of a TCP/UDP layer, when it has them. */
 static bool ports_of(const struct ns_layer *l, uint16_t *sport, uint16_t *dport)
 {
@@ -340,6 +380,7 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
             e->pkt.nlayers--;
     }
     e->frame.track = &e->track_out;
+    note_names(e);
     if (e->tcp_analysis) {
         analyse_tcp(e, rec);
         e->frame.tcpa = &e->tcpa_frame;

@@ -20,6 +20,7 @@
 #include "reader.h"
 #include "tcpa.h"
 #include "anomaly.h"
+#include "flownames.h"
 #include "track.h"
 
 #define NS_ENGINE_DEFAULT_MAX_FLOWS (1u << 22)
@@ -63,6 +64,7 @@ struct ns_engine {
     struct ns_tcpa_frame tcpa_frame;
     bool detect;
     struct ns_anomaly anomaly;
+    struct ns_flownames names;  /* DNS names and SNI per transport flow */
     struct ns_alert alerts[NS_ANOMALY_MAX_PER_PKT];
     void (*user_on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
     void *user_arg;
@@ -76,6 +78,11 @@ void ns_engine_fini(struct ns_engine *e);
 
 /* The TCP analysis of transport flow f (NULL when off or f is not TCP). */
 const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct ns_flow *f);
+
+/* The DNS query names ("a,b") and TLS SNI seen in transport flow f (each NULL if none);
+ * valid until the next ns_engine_feed(). */
+void ns_engine_flow_names(const struct ns_engine *e, const struct ns_flow *f, const char **dns,
+                          const char **sni);
 
 /* Dissects and analyses one record. Never fails: a malformed packet is marked and counted. */
 const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec);

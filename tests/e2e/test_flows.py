@@ -571,6 +571,39 @@ def tcp_metrics_in_flow_records():
        "per-flow metrics so far, per packet")
 
 
+def dns_query(ident, *names):
+    """A DNS query (RFC 1035 section 4.1) with one question per name."""
+    out = struct.pack("!HHHHHH", ident, 0x0100, len(names), 0, 0, 0)
+    for n in names:
+        out += b"".join(bytes([len(x)]) + x.encode() for x in n.split(".")) + b"\0" + struct.pack("!HH", 1, 1)
+    return out
+
+
+@case
+def dns_names_per_flow():
+    # Flow 1 asks a.example and b.example, then a.example again (kept once, in order of first
+    # sight); flow 2 asks c.example; flow 3 carries no DNS. Flows are told apart by port.
+    c, s = "10.8.0.1", "10.8.0.53"
+    recs = [(BASE_US + 1000, frame(c, s, "udp", udp(5001, 53, dns_query(1, "a.example", "b.example")))),
+            (BASE_US + 2000, frame(c, s, "udp", udp(5002, 53, dns_query(2, "c.example")))),
+            (BASE_US + 3000, frame(c, s, "udp", udp(5001, 53, dns_query(3, "a.example")))),
+            (BASE_US + 4000, frame(c, s, "udp", udp(5003, 9999, b"no dns here")))]
+    path = write("names.pcap", recs)
+    out = os.path.join(TMP, "names.csv")
+    rc, _, err = run("-r", path, "-q", "--flows", out)
+    eq((rc, err), (0, ""), "exit")
+    rows = {int(r["id.orig_p"]): r for r in csv.DictReader(open(out, encoding="utf-8").read().splitlines())}
+    eq({p: (rows[p]["dns_names"], rows[p]["sni"]) for p in rows},
+       {5001: ("a.example,b.example", ""), 5002: ("c.example", ""), 5003: ("", "")}, "names per flow")
+    jl = os.path.join(TMP, "names.jsonl")
+    run("-r", path, "-q", "--flows", jl)
+    got = [(r["id.orig_p"], r.get("dns_names")) for r in (json.loads(x) for x in open(jl).read().splitlines())]
+    eq(sorted(got), [(5001, "a.example,b.example"), (5002, "c.example"), (5003, None)], "JSON: absent when none")
+    if pd is not None:
+        df = pd.read_csv(out)
+        eq(df.loc[df["id.orig_p"] == 5001, "dns_names"].item(), "a.example,b.example", "pandas reads the quoted field")
+
+
 @case
 def tcp_port_reuse():
     s, d, sp, dp = "10.1.1.1", "10.1.1.2", 33333, 80
