@@ -53,6 +53,16 @@ static int usage_error(const char *msg, const char *arg)
     return 1;
 }
 
+static bool takes_value(const char *opt)
+{
+    static const char *const opts[] = { "--out", "--truth", "--format", "--size", "--seed",
+                                        "--packets", "--flows" };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (!strcmp(opt, opts[i]))
+            return true;
+    return false;
+}
+
 /* Returns -1 to exit 0 (help), 1 on a usage error, 0 to run. */
 static int parse_args(int argc, char **argv, struct ns_gen_cfg *cfg)
 {
@@ -72,6 +82,8 @@ static int parse_args(int argc, char **argv, struct ns_gen_cfg *cfg)
         } else if (!strcmp(a, "--truth-flows")) {
             cfg->truth_flows = true;
             takes = false;
+        } else if (!takes_value(a)) {
+            return usage_error("unknown option", a);
         } else if (!v) {
             return usage_error("option needs a value", a);
         } else if (!strcmp(a, "--out")) {
@@ -94,8 +106,6 @@ static int parse_args(int argc, char **argv, struct ns_gen_cfg *cfg)
             packets = n;
         } else if (!strcmp(a, "--flows")) {
             flows = n;
-        } else {
-            return usage_error("unknown option", a);
         }
         i += takes;
     }
@@ -168,7 +178,8 @@ static void write_event_summary(FILE *j, const struct ns_gen *g)
 
 static void write_events(FILE *j, struct ns_gen *g)
 {
-    qsort(g->ev, g->nev, sizeof *g->ev, cmp_event);
+    if (g->nev)                     /* qsort's pointer must not be NULL, even for 0 items */
+        qsort(g->ev, g->nev, sizeof *g->ev, cmp_event);
     fputs("  \"events\": [", j);
     for (size_t i = 0; i < g->nev; i++) {
         const struct ns_gen_event *e = &g->ev[i];

@@ -10,7 +10,7 @@
 /* Mean packet rate that sets the capture span: high enough that many flows overlap,
  * low enough that timestamps rarely need the 1 us nudge. */
 #define PKT_RATE 25000u
-#define MIN_SPAN_US 60000000u
+#define MIN_SPAN_US 20000000u
 #define START_US 1700000000000000ull        /* 2023-11-14, any fixed date will do */
 
 void ns_gen_put_v4(uint8_t *a, uint32_t v)
@@ -119,14 +119,37 @@ static uint32_t dns_step(struct ns_gen *g, uint32_t idx)
     return query ? f->rtt_us : f->gap_us;
 }
 
+/* Plain UDP is NTP (port 123: client request, server reply, 48 bytes) or syslog (port
+ * 514: client to server only, text). Random bytes to a random port would be taken by
+ * whatever dissector tshark has registered there and often reported malformed; a low,
+ * well-known server port is tried before the ephemeral one, so these stay clean. */
+static const char syslog_text[] =
+    "<134>1 2023-11-14T22:13:20.000000Z web01 nginx 4242 - - 10.0.0.7 - - \"GET /index.html "
+    "HTTP/1.1\" 200 5120 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, "
+    "like Gecko) Chrome/119.0 Safari/537.36\" rt=0.004 uct=0.000 uht=0.004 urt=0.004 "
+    "upstream=172.16.0.21:8080 request_id=6f0c2a7e9b1d4c3a8e5f7a9b0c1d2e3f tls=TLSv1.3 "
+    "cipher=TLS_AES_128_GCM_SHA256 sni=www.example.com cache=MISS bytes_in=412 bytes_out=5391";
+
 static uint32_t udp_step(struct ns_gen *g, uint32_t idx)
 {
     struct ns_gen_flow *f = &g->flows[idx];
+    bool ntp = f->dport == 123;
+    bool from_client = !ntp || f->count % 2 == 0;
+    uint8_t mode = from_client ? 0x23 : 0x24;    /* NTPv4, mode 3 client / 4 server */
     struct ns_gen_pkt p = { .l4 = NS_GEN_L4_UDP };
-    fill_l3(g, idx, &p, f->count == 0 || ns_gen_rng_below(&f->rng, 10) < 6);
-    p.body_len = (uint16_t)ns_gen_rng_range(&f->rng, 32, 1200);
+    fill_l3(g, idx, &p, from_client);
+    if (ntp) {
+        p.head = &mode;
+        p.head_len = 1;
+        p.body_len = 47;
+    } else {
+        p.head = (const uint8_t *)syslog_text;
+        p.head_len = (uint16_t)ns_gen_rng_range(&f->rng, 120, sizeof syslog_text - 1);
+    }
     ns_gen_emit(g, idx, &p);
     f->count++;
+    if (ntp && from_client)
+        return f->rtt_us;
     return f->gap_us / 2 + ns_gen_rng_below(&f->rng, f->gap_us + 1);
 }
 
@@ -242,7 +265,7 @@ static void setup_flow(struct ns_gen_flow *f)
         f->dport = 53;
         break;
     case NS_GEN_UDP:
-        f->dport = (uint16_t)ns_gen_rng_range(&f->rng, 20000, 29999);
+        f->dport = ns_gen_rng_below(&f->rng, 2) ? 123 : 514;
         break;
     default:
         f->sport = (uint16_t)ns_gen_rng_next(&f->rng);              /* echo identifier */
@@ -294,7 +317,7 @@ static int share_budget(struct ns_gen *g, uint64_t spare, double *w, double wsum
 static void plan_times(struct ns_gen *g)
 {
     double slot = 0.8 * (double)g->span_us / g->nbenign;
-    double dmax = fmin(30e6, (double)g->span_us / 10);
+    double dmax = fmin(30e6, (double)g->span_us / 4);     /* long enough to overlap */
     for (uint32_t i = 0; i < g->nbenign; i++) {
         struct ns_gen_flow *f = &g->flows[i];
         f->next_us = g->start_us + (uint64_t)(slot * (i + ns_gen_rng_unit(&f->rng)));

@@ -254,7 +254,8 @@ static size_t build_frame(uint8_t *p, const struct ns_gen_pkt *k, const uint8_t 
     off += put_ip(p + off, k, l4len, &pseudo);
     uint8_t *l4 = p + off;
     put_l4_header(l4, k, l4len);
-    memcpy(l4 + hl, k->head, k->head_len);
+    if (k->head_len)                /* head may be NULL, and memcpy's pointers must not be */
+        memcpy(l4 + hl, k->head, k->head_len);
     memcpy(l4 + hl + k->head_len, pattern, k->body_len);
     put_l4_checksum(l4, k, l4len, pseudo);
     return off + l4len;
