@@ -32,7 +32,7 @@ struct ns_gen_cfg {
     const char *truth_path;
 };
 
-/* One per benign flow and one per attack. About 80 bytes: L has a million of them. */
+/* One per benign flow and one per attack. 96 bytes: L has a million of them. */
 struct ns_gen_flow {
     uint64_t next_us;           /* when the next packet is due */
     uint64_t first_us, last_us; /* timestamps of the first and last frame written */
