@@ -13,6 +13,7 @@
 #include "conv.h"
 #include "flows_out.h"
 #include "alerts.h"
+#include "stats.h"
 #include "topflows.h"
 #include "input.h"
 #include "output.h"
@@ -109,9 +110,11 @@ int main(int argc, char **argv)
     static struct ns_topflows top;
     static struct ns_tophosts hosts;
     static struct ns_alerts alerts;
+    bool want_stats = false;
     for (size_t i = 0; i < args.nstats; i++) {
         bool bad = false;
-        if (ns_conv_want(&conv, args.stats[i]) || ns_alerts_want(&alerts, args.stats[i]))
+        if (ns_conv_want(&conv, args.stats[i]) || ns_alerts_want(&alerts, args.stats[i]) ||
+            ns_stats_want(&want_stats, args.stats[i]))
             continue;
         if (ns_topflows_want(&top, args.stats[i], &bad) && !bad)
             continue;
@@ -119,7 +122,8 @@ int main(int argc, char **argv)
             continue;
         fprintf(stderr, bad ? "netscope: -z %s: N must be 1..%d\n"
                             : "netscope: -z %s: unknown statistic (known: conv,tcp conv,udp conv,ip "
-                              "conv,ipv6 netscope,flows[,N] netscope,top[,N] netscope,alerts)\n",
+                              "conv,ipv6 netscope,flows[,N] netscope,top[,N] netscope,alerts "
+                              "netscope,stats)\n",
                 args.stats[i], NS_TOPFLOWS_MAX);
         return 1;
     }
@@ -209,6 +213,8 @@ int main(int argc, char **argv)
     ns_topflows_free(&top);
     ns_alerts_print(&alerts, stdout, eng.first_ts_ns);
     ns_alerts_free(&alerts);
+    if (want_stats)
+        ns_stats_print(&eng, stdout);
     ns_tophosts_print(&hosts, stdout);
     ns_tophosts_free(&hosts);
     ns_conv_free(&conv);

@@ -345,7 +345,9 @@ void ns_anomaly_fini(struct ns_anomaly *a)
         else
             free(a->targets.keys);
     }
+    struct ns_anomaly_stats keep = a->stats;   /* counters stay readable after fini */
     memset(a, 0, sizeof *a);
+    a->stats = keep;
 }
 
 size_t ns_anomaly_bytes(const struct ns_anomaly *a)

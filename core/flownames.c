@@ -20,7 +20,8 @@ void ns_flownames_fini(struct ns_flownames *t)
     for (uint32_t i = 0; i < t->cap; i++)
         slot_clear(&t->slot[i]);
     free(t->slot);
-    memset(t, 0, sizeof *t);
+    t->slot = NULL;
+    t->cap = 0;     /* the counters stay readable */
 }
 
 /* The slot of entry for flow_id, emptied if it held an older flow; NULL without memory. */

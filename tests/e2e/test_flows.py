@@ -605,6 +605,34 @@ def dns_names_per_flow():
 
 
 @case
+def stats_count_evictions_and_timeouts():
+    # Three UDP flows at 0, 1, 2 s and the first again at 3 s, with --max-flows 2: the third
+    # flow evicts the least recently seen (the first), whose return at 3 s evicts the second:
+    # 4 flows created, 2 evicted. With --idle-timeout 0.5 instead, each packet after 0.5 s of
+    # silence ends the flow seen before it: 3 idle endings, none evicted.
+    recs = [(BASE_US + 1_000_000 * i, frame("10.7.0.1", "10.7.0.2", "udp", udp(p, 53, b"q")))
+            for i, p in enumerate((1001, 1002, 1003, 1001))]
+    path = write("stats.pcap", recs)
+    def stats(*opts):
+        rc, out, err = run("-r", path, "-q", "-z", "netscope,stats", *opts)
+        eq((rc, err), (0, ""), "exit")
+        sec, got = None, {}
+        for line in out.splitlines():
+            if not line.startswith("  "):
+                sec = line
+                continue
+            name, val = line.strip().rsplit(None, 1)
+            got[(sec, name)] = int(val)
+        return got
+    g = stats("--max-flows", "2")
+    F = "Flows (TCP/UDP and other IP protocols)"
+    eq((g[(F, "created")], g[(F, "evicted (table full)")], g[(F, "ended by idle timeout")]), (4, 2, 0), "cap")
+    g = stats("--idle-timeout", "0.5")
+    eq((g[(F, "created")], g[(F, "evicted (table full)")], g[(F, "ended by idle timeout")]), (4, 0, 3), "idle")
+    eq(g[("Frames", "packets")], 4, "packets")
+
+
+@case
 def tcp_port_reuse():
     s, d, sp, dp = "10.1.1.1", "10.1.1.2", 33333, 80
     def p(t, fwd, seq, fl, ack=0):

@@ -1,0 +1,16 @@
+/* cli/stats.h: -z netscope,stats: the run's counters (frames, flows and their evictions
+ * and timeouts, reassembly drops, TCP analysis and anomaly-detection caps). */
+#ifndef NS_CLI_STATS_H
+#define NS_CLI_STATS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../core/engine.h"
+
+/* True (and *want set) when spec is "netscope,stats". */
+bool ns_stats_want(bool *want, const char *spec);
+/* Prints after the run; the engine's tables may be finished (their counters stay). */
+void ns_stats_print(const struct ns_engine *e, FILE *out);
+
+#endif
