@@ -36,6 +36,9 @@ void ns_args_usage(FILE *out)
           "  --expired-flows FILE     a JSON Lines record as each flow ends, flushed per record\n"
           "  --vlan-in-key            VLAN ids are part of flow keys (tshark: not)\n"
           "  --idle-timeout S         a flow idle for S seconds ends (default: never, as tshark)\n"
+          "  -C FILE                  configuration file (default: $XDG_CONFIG_HOME/netscope/netscope.conf,\n"
+          "                           then /etc/netscope/netscope.conf; docs/config.md)\n"
+          "  --print-config           print the effective configuration and exit\n"
           "  --max-flows N            flows held at once; at the cap the least recently seen ends\n"
           "  --scale                  no TCP analysis: less memory per flow (tcp.analysis.* empty)\n"
           "  --alerts FILE            a JSON Lines record per alert (SYN flood, port scan), flushed\n"
@@ -96,12 +99,16 @@ static int parse_E(struct ns_args *a, const char *opt, struct ns_err *err)
     return 0;
 }
 
-int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
+void ns_args_defaults(struct ns_args *a)
 {
     *a = (struct ns_args){0};
     strcpy(a->separator, "\t");
     strcpy(a->aggregator, ",");
     a->occurrence = 'a';
+}
+
+int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
+{
     char bad[512] = "";
 
     for (int i = 1; i < argc; i++) {
@@ -119,6 +126,10 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             if (i + 1 >= argc)
                 return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
             a->expired_path = argv[++i];
+            continue;
+        }
+        if (strcmp(arg, "--print-config") == 0) {
+            a->print_config = true;
             continue;
         }
         if (strcmp(arg, "--alerts") == 0) {
@@ -191,7 +202,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             return ns_err_set(err, NS_STATUS_USAGE, "unexpected argument '%s' (capture filters are not supported yet)", arg), -1;
         char opt = arg[1];
         const char *val = NULL;
-        if (strchr("rcTeEGz", opt) != NULL) {
+        if (strchr("rcTeEGzC", opt) != NULL) {
             if (arg[2] != '\0')
                 val = arg + 2;
             else if (i + 1 < argc)
@@ -250,6 +261,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                 return ns_err_set(err, NS_STATUS_USAGE, "too many -z options"), -1;
             a->stats[a->nstats++] = val;
             break;
+        case 'C': break;        /* read before parsing: ns_config_path_arg() */
         case 'n': break;
         case 'q': a->quiet = true; break;
         case 'h': a->help = true; break;
@@ -260,7 +272,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
     }
     if (bad[0] != '\0')
         return ns_err_set(err, NS_STATUS_USAGE, "some fields aren't valid: %s", bad), -1;
-    if (a->help || a->version || a->list_fields)
+    if (a->help || a->version || a->list_fields || a->print_config)
         return 0;
     if (a->mode == NS_OUT_FIELDS && a->nfields == 0)
         return ns_err_set(err, NS_STATUS_USAGE, "-T fields was given, but no fields with -e"), -1;

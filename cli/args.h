@@ -45,8 +45,12 @@ struct ns_args {
     const char *stats[32];              /* -z, in order */
     size_t nstats;
     bool help, version;
+    bool print_config;                  /* --print-config */
 };
 
+/* tshark's defaults (tab separator, ',' aggregator, all occurrences). */
+void ns_args_defaults(struct ns_args *a);
+/* Applies argv over what a holds (defaults, then the configuration file). */
 int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err);
 void ns_args_usage(FILE *out);
 

@@ -13,6 +13,7 @@
 #include "conv.h"
 #include "flows_out.h"
 #include "alerts.h"
+#include "config.h"
 #include "stats.h"
 #include "topflows.h"
 #include "input.h"
@@ -85,9 +86,18 @@ int main(int argc, char **argv)
 {
     static struct ns_args args;
     struct ns_err err = {{0}};
-    if (ns_args_parse(&args, argc, argv, &err) != 0) {
+    /* defaults, then the configuration file, then the command line */
+    ns_args_defaults(&args);
+    int print_config;
+    const char *config_used;
+    if (ns_config_load(&args, ns_config_path_arg(argc, argv, &print_config), &config_used, &err) != 0 ||
+        ns_args_parse(&args, argc, argv, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         return 1;
+    }
+    if (args.print_config) {
+        ns_config_print(&args, config_used, stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
     }
     if (args.help) {
         ns_args_usage(stdout);

@@ -376,6 +376,47 @@ def flows_format_option_and_errors():
     no_leftovers("missing.csv")
 
 
+def run_env(env, *args):
+    p = subprocess.run([NS, *args], capture_output=True, timeout=60, env={**os.environ, **env})
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+@case
+def config_file():
+    # A value from the file, the same key overridden on the command line, a file found through
+    # $XDG_CONFIG_HOME, errors naming the file and line, and --print-config read back.
+    conf = os.path.join(TMP, "ns.conf")
+    with open(conf, "w") as f:
+        f.write("# netscope\n[netscope]\nscan_ports = 7\nvlan_in_key=true\n")
+    rc, out, err = run("-C", conf, "--print-config")
+    eq((rc, err), (0, ""), "print-config")
+    got = dict(line.split("=", 1) for line in out.splitlines() if "=" in line and not line.startswith("#"))
+    eq((got["scan_ports"], got["vlan_in_key"], got["scan_hosts"], got["tcp_analysis"]), ("7", "true", "10", "true"), "values")
+    rc, out, _ = run("-C", conf, "--scan-ports", "9", "--print-config")
+    assert "scan_ports=9" in out.splitlines(), out
+    back = os.path.join(TMP, "back.conf")
+    with open(back, "w") as f:
+        f.write(run("-C", conf, "--print-config")[1])
+    eq(run("-C", back, "--print-config")[1].splitlines()[1:], run("-C", conf, "--print-config")[1].splitlines()[1:],
+       "--print-config output is a config file giving the same configuration")
+    xdg = os.path.join(TMP, "xdg")
+    os.makedirs(os.path.join(xdg, "netscope"))
+    with open(os.path.join(xdg, "netscope", "netscope.conf"), "w") as f:
+        f.write("[netscope]\ntcp_analysis = false\n")
+    rc, out, _ = run_env({"XDG_CONFIG_HOME": xdg}, "--print-config")
+    assert "tcp_analysis=false" in out.splitlines() and os.path.join(xdg, "netscope", "netscope.conf") in out, out
+    for text, want in (("[netscope]\n\nbogus = 1\n", ":3: unknown key 'bogus'"),
+                       ("[netscope]\nscan_ports = ten\n", ":2: bad value 'ten' for scan_ports"),
+                       ("[other]\nx=1\n", ":1: unknown group [other]")):
+        with open(conf, "w") as f:
+            f.write(text)
+        rc, _, err = run("-C", conf, "-r", GOOD)
+        eq(rc, 1, "config error exit")
+        assert len(err.strip().splitlines()) == 1 and conf + want in err, err
+    rc, _, err = run("-C", os.path.join(TMP, "none.conf"), "-r", GOOD)
+    eq(rc, 1, "a missing -C file is an error")
+
+
 failed = [r for r in results if r[1]]
 for name, msg in results:
     print(f"{'ok  ' if not msg else 'FAIL'} {name}{': ' + msg if msg else ''}")

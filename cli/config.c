@@ -1,0 +1,269 @@
+#include "config.h"
+
+#include "../core/engine.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GROUP "netscope"
+
+enum kind { K_BOOL, K_UINT, K_SECS, K_PATH, K_NOTBOOL };
+
+/* Every key: the plugin's preference name and where it lands in struct ns_args. K_NOTBOOL is
+ * a boolean stored inverted (tcp_analysis = !scale, alerts = !no_alerts). */
+struct key {
+    const char *name;
+    enum kind kind;
+    size_t off;
+    unsigned max;               /* K_UINT: largest value */
+    const char *help;
+    double dflt;                /* the value 0 stands for (printed instead of 0) */
+};
+
+#define OFF(f) offsetof(struct ns_args, f)
+static const struct key keys[] = {
+    { "vlan_in_key", K_BOOL, OFF(vlan_in_key), 0, "VLAN ids are part of flow keys" },
+    { "idle_timeout", K_SECS, OFF(idle_timeout), 0, "seconds a flow may be idle; 0 = never" },
+    { "max_flows", K_UINT, OFF(max_flows), 1u << 30, "flows held at once", NS_ENGINE_DEFAULT_MAX_FLOWS },
+    { "tcp_analysis", K_NOTBOOL, OFF(scale), 0, "TCP analysis (false: scale mode)" },
+    { "alerts", K_NOTBOOL, OFF(no_alerts), 0, "anomaly detection" },
+    { "syn_flood_count", K_UINT, OFF(syn_flood_count), 4096, "SYN flood: uncompleted SYNs to one host:port", 200 },
+    { "syn_flood_sources", K_UINT, OFF(syn_flood_sources), 4096, "... from at least this many sources", 50 },
+    { "syn_flood_window", K_SECS, OFF(syn_flood_window), 0, "... within this many seconds", 5 },
+    { "scan_ports", K_UINT, OFF(scan_ports), 4096, "vertical scan: ports of one host", 25 },
+    { "scan_hosts", K_UINT, OFF(scan_hosts), 4096, "horizontal scan: hosts on one port", 10 },
+    { "scan_window", K_SECS, OFF(scan_window), 0, "scans: within this many seconds", 10 },
+    { "flows", K_PATH, OFF(flows_path), 0, "--flows FILE" },
+    { "flows_format", K_PATH, OFF(flows_format), 0, "csv, json or jsonl" },
+    { "expired_flows", K_PATH, OFF(expired_path), 0, "--expired-flows FILE" },
+    { "alerts_file", K_PATH, OFF(alerts_path), 0, "--alerts FILE" },
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+const char *ns_config_path_arg(int argc, char **argv, int *print)
+{
+    const char *path = NULL;
+    *print = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--print-config") == 0)
+            *print = 1;
+        else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (strncmp(argv[i], "-C", 2) == 0 && argv[i][2] != '\0')
+            path = argv[i] + 2;
+    }
+    return path;
+}
+
+/* The line of the file where key is set (GKeyFile does not keep line numbers). */
+static unsigned line_of(const char *text, const char *key)
+{
+    unsigned line = 1;
+    size_t klen = strlen(key);
+    for (const char *p = text; *p; line++) {
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncmp(q, key, klen) == 0) {
+            const char *r = q + klen;
+            while (*r == ' ' || *r == '\t')
+                r++;
+            if (*r == '=')
+                return line;
+        }
+        p = strchr(p, '\n');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    return 0;
+}
+
+/* The line of the file where group name starts. */
+static unsigned line_of_group(const char *text, const char *name)
+{
+    unsigned line = 1;
+    size_t n = strlen(name);
+    for (const char *p = text; *p; line++) {
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q == '[' && strncmp(q + 1, name, n) == 0 && q[1 + n] == ']')
+            return line;
+        p = strchr(p, '\n');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    return 0;
+}
+
+static const struct key *find(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* Paths from the file outlive the key file: they are kept in a static arena. */
+static const char *keep(const char *s)
+{
+    static char arena[4][4096];
+    static unsigned used;
+    if (used == 4 || strlen(s) >= sizeof arena[0])
+        return NULL;
+    strcpy(arena[used], s);
+    return arena[used++];
+}
+
+static int set_value(struct ns_args *a, const struct key *k, const char *v)
+{
+    char *end;
+    void *dst = (char *)a + k->off;
+    switch (k->kind) {
+    case K_BOOL:
+    case K_NOTBOOL: {
+        bool b;
+        if (g_ascii_strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
+            b = true;
+        else if (g_ascii_strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
+            b = false;
+        else
+            return -1;
+        *(bool *)dst = k->kind == K_BOOL ? b : !b;
+        return 0;
+    }
+    case K_UINT: {
+        unsigned long n = strtoul(v, &end, 10);
+        if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n > k->max)
+            return -1;
+        *(unsigned *)dst = (unsigned)n;
+        return 0;
+    }
+    case K_SECS: {
+        double d = strtod(v, &end);
+        if (*end != '\0' || v[0] == '\0' || !(d >= 0) || d > 1e9)
+            return -1;
+        *(double *)dst = d;
+        return 0;
+    }
+    case K_PATH: {
+        if (v[0] == '\0') {            /* empty: unset, as --print-config writes it */
+            *(const char **)dst = NULL;
+            return 0;
+        }
+        const char *s = keep(v);
+        if (s == NULL)
+            return -1;
+        *(const char **)dst = s;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int load_file(struct ns_args *a, const char *path, struct ns_err *err)
+{
+    gchar *text = NULL;
+    gsize len = 0;
+    GError *ge = NULL;
+    if (!g_file_get_contents(path, &text, &len, &ge)) {
+        ns_err_set(err, NS_STATUS_USAGE, "%s: %s", path, ge->message);
+        g_error_free(ge);
+        return -1;
+    }
+    GKeyFile *kf = g_key_file_new();
+    int rc = 0;
+    if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &ge)) {
+        ns_err_set(err, NS_STATUS_USAGE, "%s: %s", path, ge->message);
+        g_error_free(ge);
+        rc = -1;
+        goto out;
+    }
+    gsize ngroups = 0;
+    gchar **groups = g_key_file_get_groups(kf, &ngroups);
+    for (gsize g = 0; g < ngroups && rc == 0; g++)
+        if (strcmp(groups[g], GROUP) != 0) {
+            ns_err_set(err, NS_STATUS_USAGE, "%s:%u: unknown group [%s] (only [" GROUP "])", path,
+                       line_of_group(text, groups[g]), groups[g]);
+            rc = -1;
+        }
+    g_strfreev(groups);
+    if (rc != 0 || !g_key_file_has_group(kf, GROUP))
+        goto out;
+    gsize nkeys = 0;
+    gchar **names = g_key_file_get_keys(kf, GROUP, &nkeys, NULL);
+    for (gsize i = 0; i < nkeys && rc == 0; i++) {
+        const struct key *k = find(names[i]);
+        if (k == NULL) {
+            ns_err_set(err, NS_STATUS_USAGE, "%s:%u: unknown key '%s'", path, line_of(text, names[i]), names[i]);
+            rc = -1;
+            break;
+        }
+        gchar *v = g_key_file_get_string(kf, GROUP, names[i], NULL);
+        if (v == NULL || set_value(a, k, g_strstrip(v)) != 0) {
+            ns_err_set(err, NS_STATUS_USAGE, "%s:%u: bad value '%s' for %s (%s)", path,
+                       line_of(text, names[i]), v ? v : "", names[i], k->help);
+            rc = -1;
+        }
+        g_free(v);
+    }
+    g_strfreev(names);
+out:
+    g_key_file_free(kf);
+    g_free(text);
+    return rc;
+}
+
+int ns_config_load(struct ns_args *a, const char *path, const char **used, struct ns_err *err)
+{
+    *used = NULL;
+    if (path != NULL) {
+        *used = path;
+        return load_file(a, path, err);
+    }
+    static char xdg[4096];
+    const char *base = g_get_user_config_dir();     /* $XDG_CONFIG_HOME, else ~/.config */
+    snprintf(xdg, sizeof xdg, "%s/netscope/netscope.conf", base);
+    const char *cands[] = { xdg, "/etc/netscope/netscope.conf" };
+    for (size_t i = 0; i < 2; i++)
+        if (g_file_test(cands[i], G_FILE_TEST_EXISTS)) {
+            *used = cands[i];
+            return load_file(a, cands[i], err);
+        }
+    return 0;
+}
+
+void ns_config_print(const struct ns_args *a, const char *used, FILE *out)
+{
+    fprintf(out, "# effective configuration (file: %s; command-line options applied)\n",
+            used != NULL ? used : "none");
+    fputs("[" GROUP "]\n", out);
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        const void *src = (const char *)a + k->off;
+        fprintf(out, "# %s\n%s=", k->help, k->name);
+        switch (k->kind) {
+        case K_BOOL: fputs(*(const bool *)src ? "true" : "false", out); break;
+        case K_NOTBOOL: fputs(*(const bool *)src ? "false" : "true", out); break;
+        case K_UINT: {
+            unsigned v = *(const unsigned *)src;
+            fprintf(out, "%u", v != 0 ? v : (unsigned)k->dflt);
+            break;
+        }
+        case K_SECS: {
+            double v = *(const double *)src;
+            fprintf(out, "%g", v != 0 ? v : k->dflt);
+            break;
+        }
+        case K_PATH: {
+            const char *p = *(const char *const *)src;
+            fputs(p != NULL ? p : "", out);
+            break;
+        }
+        }
+        putc('\n', out);
+    }
+}
