@@ -9,6 +9,7 @@
 
 #include "../core/fields.h"
 #include "../core/track.h"
+#include "output.h"
 
 int ns_flows_format_of(const char *path, const char *fmt, enum ns_flows_format *out, struct ns_err *err)
 {
@@ -195,21 +196,6 @@ static void csv_value(FILE *out, const char *v)
     putc('"', out);
 }
 
-static void json_string(FILE *out, const char *v)
-{
-    putc('"', out);
-    for (; *v; v++) {
-        unsigned char ch = (unsigned char)*v;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(out, "\\u%04x", ch);
-        else
-            putc(ch, out);
-    }
-    putc('"', out);
-}
-
 void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struct ns_tcpa_conn *tcp,
                     const char *dns, const char *sni, enum ns_flow_end why)
 {
@@ -270,7 +256,7 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struc
                 continue;       /* absent, not empty: e.g. no stream for ICMP */
             fprintf(o->f, "%s\"%s\":", first ? "" : ",", column(i, name, sizeof name));
             if (i < NBASE && quoted[i])
-                json_string(o->f, val[i]);
+                ns_json_string(o->f, val[i]);
             else
                 fputs(val[i], o->f);
             first = false;

@@ -68,7 +68,7 @@ static void write_values(struct ns_output *o, int id, const struct ns_frame *f)
         putc(a->quote, o->out);
 }
 
-static void json_string(FILE *out, const char *s)
+void ns_json_string(FILE *out, const char *s)
 {
     putc('"', out);
     for (; *s; s++) {
@@ -112,7 +112,7 @@ static void json_values(struct ns_output *o, int id, const struct ns_frame *f, c
             fprintf(o->out, "%s%s", i ? ",\n" : "", indent);
         else if (i)
             putc(',', o->out);
-        json_string(o->out, buf);
+        ns_json_string(o->out, buf);
     }
 }
 
@@ -138,7 +138,7 @@ static void write_json(struct ns_output *o, const struct ns_frame *f)
         if (ns_field_values((enum ns_field_id)ids[k], f, &v, 1) == 0)
             continue;
         fprintf(o->out, "%s        ", any ? ",\n" : "");
-        json_string(o->out, ns_fields[ids[k]].abbrev);
+        ns_json_string(o->out, ns_fields[ids[k]].abbrev);
         fputs(": [\n", o->out);
         json_values(o, ids[k], f, "          ");
         fputs("\n        ]", o->out);
@@ -168,7 +168,7 @@ static void write_ek(struct ns_output *o, const struct ns_frame *f)
                 *p = '_';
         if (any)
             putc(',', o->out);
-        json_string(o->out, name);
+        ns_json_string(o->out, name);
         fputs(":[", o->out);
         json_values(o, ids[k], f, NULL);
         putc(']', o->out);

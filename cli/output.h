@@ -22,4 +22,7 @@ void ns_output_end(struct ns_output *o);
 /* -G fields: one line per field, tshark's layout (F, title, abbrev, type, proto, display). */
 void ns_output_field_list(FILE *out);
 
+/* s as a JSON string: quotes and backslashes escaped, control characters as \u00XX. */
+void ns_json_string(FILE *out, const char *s);
+
 #endif
