@@ -21,6 +21,16 @@ const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct
     return conn_of(e, f);
 }
 
+void ns_engine_each_flow(const struct ns_engine *e,
+                         void (*fn)(const struct ns_flow *f, const struct ns_tcpa_conn *tcp, void *arg),
+                         void *arg)
+{
+    const struct ns_flow_table *t = &e->track.flows;
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0)      /* id 0: a free entry */
+            fn(&t->ent[i], conn_of(e, &t->ent[i]), arg);
+}
+
 static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
 {
     struct ns_engine *e = arg;
