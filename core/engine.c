@@ -34,6 +34,16 @@ void ns_engine_flow_names(const struct ns_engine *e, const struct ns_flow *f, co
         ns_flownames_get(&e->names, entry_of(e, f), f->id, dns, sni);
 }
 
+void ns_engine_each_flow(const struct ns_engine *e,
+                         void (*fn)(const struct ns_flow *f, const struct ns_tcpa_conn *tcp, void *arg),
+                         void *arg)
+{
+    const struct ns_flow_table *t = &e->track.flows;
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0)      /* id 0: a free entry */
+            fn(&t->ent[i], conn_of(e, &t->ent[i]), arg);
+}
+
 static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
 {
     struct ns_engine *e = arg;

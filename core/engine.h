@@ -84,6 +84,13 @@ const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct
 void ns_engine_flow_names(const struct ns_engine *e, const struct ns_flow *f, const char **dns,
                           const char **sni);
 
+/* Calls fn with every live transport flow (address pairs are not visited) and its TCP
+ * analysis (NULL when off or not TCP), in table order, without ending or changing it: a
+ * table drawn while the engine still runs (the Wireshark plugin's statistics). */
+void ns_engine_each_flow(const struct ns_engine *e,
+                         void (*fn)(const struct ns_flow *f, const struct ns_tcpa_conn *tcp, void *arg),
+                         void *arg);
+
 /* Dissects and analyses one record. Never fails: a malformed packet is marked and counted. */
 const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec);
 

@@ -378,6 +378,21 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
     }
     if (pkt == NULL)
         return 0;
+    /* TCP analysis values come only from the analysed TCP headers: a frame without one has
+     * none (most frames of most fields: worth skipping the walk over the layers) */
+    if (is_tcpa_field(id)) {
+        if (f->tcpa == NULL || f->tcpa->n == 0)
+            return 0;
+        /* and a flag field is present only where a flag is set (see tcpa_value) */
+        if ((id >= NS_FIELD_TCPA_RETRANSMISSION && id < NS_FIELD_TCPA_RETRANSMISSION + NS_TCPA_NFLAGS) ||
+            (id >= NS_FIELD_NS_TCP_RETRANSMISSION && id < NS_FIELD_NS_TCP_RETRANSMISSION + NS_TCPA_NFLAGS)) {
+            uint32_t any = 0;
+            for (unsigned k = 0; k < f->tcpa->n; k++)
+                any |= f->tcpa->out[k].flags;
+            if (any == 0)
+                return 0;
+        }
+    }
     for (unsigned i = 0; i < pkt->nlayers; i++)
         layer_value(id, f, i, &c);
     return c.n;

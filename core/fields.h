@@ -1,7 +1,7 @@
 /* core/fields.h: the one field registry, and the values of a field in a dissected frame.
  * Contract: NS_FIELDS is the only list of fields. It drives the CLI's -e lookup and
- *           -G fields, JSON/EK names, docs/fields.md (cli/gen_fields.c) and, later, the
- *           plugin's hf table. A field named like a Wireshark field has that field's
+ *           -G fields, JSON/EK names, docs/fields.md (cli/gen_fields.c) and the plugin's hf
+ *           table (plugin/ws_fields.c). A field named like a Wireshark field has that field's
  *           meaning, type and tshark's printed form; netscope's own fields are netscope.*.
  *           ns_field_values() lists every occurrence of a field in a frame, outermost
  *           first, as tshark's -E occurrence=a does; ns_field_format() prints one value
