@@ -1,27 +1,22 @@
 /* cli/alerts.h: alerts out of the engine: --alerts FILE.jsonl (one JSON object per alert,
- * flushed per record, written as the run goes) and -z netscope,alerts (a table at the end).
- * The table keeps at most NS_ALERTS_TABLE_MAX rows and says how many it left out. */
+ * flushed per record, written as the run goes) and -z netscope,alerts (the table of
+ * core/alertlog.h, which the Wireshark plugin prints too). */
 #ifndef NS_CLI_ALERTS_H
 #define NS_CLI_ALERTS_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../core/anomaly.h"
+#include "../core/alertlog.h"
 #include "../core/fields.h"
 #include "../core/status.h"
-
-#define NS_ALERTS_TABLE_MAX 10000
 
 struct ns_alerts {
     FILE *f;                    /* --alerts, or NULL */
     char path[4096];
     bool failed;
     bool want_table;            /* -z netscope,alerts */
-    struct ns_alert *rows;
-    uint64_t *frames;           /* frame number of each row */
-    size_t n, cap;
-    uint64_t total, left_out;
+    struct ns_alertlog log;
 };
 
 /* True when spec is "netscope,alerts". */

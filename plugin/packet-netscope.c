@@ -67,7 +67,17 @@ static void store(guint32 num, void *v)
       "A flow idle this long ends, and the next packet with its key starts a new flow " \
       "(netscope --idle-timeout). 0: never, as Wireshark's conversations.") \
     X(max_flows, NS_ENGINE_DEFAULT_MAX_FLOWS, "Maximum flows", \
-      "Flows tracked at once; at the cap the least recently seen flow ends.")
+      "Flows tracked at once; at the cap the least recently seen flow ends.") \
+    X(syn_flood_count, 200, "SYN flood: uncompleted SYNs", \
+      "Uncompleted SYNs to one host:port within the window that make a SYN flood (--syn-flood-count)") \
+    X(syn_flood_sources, 50, "SYN flood: sources", \
+      "... from at least this many sources (--syn-flood-sources)") \
+    X(syn_flood_window, 5, "SYN flood: window (seconds)", "(--syn-flood-window)") \
+    X(scan_ports, 25, "Port scan: ports of one host", \
+      "Distinct refused or unanswered ports of one host probed by one source (--scan-ports)") \
+    X(scan_hosts, 10, "Port scan: hosts on one port", \
+      "Distinct hosts probed on one port by one source (--scan-hosts)") \
+    X(scan_window, 10, "Port scan: window (seconds)", "(--scan-window)")
 
 static struct {
 #define NS_X(name, def, title, desc) guint name;
@@ -75,11 +85,12 @@ static struct {
 #undef NS_X
     gboolean vlan_in_key;
     gboolean tcp_analysis;
+    gboolean alerts;
 } ns_prefs = {
 #define NS_X(name, def, title, desc) def,
     NS_WS_UINT_PREFS(NS_X)
 #undef NS_X
-    FALSE, TRUE,
+    FALSE, TRUE, TRUE,
 };
 
 /* Wireshark's encapsulation of the frame, as the LINKTYPE_ value netscope's dissectors take.
@@ -125,6 +136,15 @@ static void ns_ws_init(void)
         .idle_ns = (int64_t)ns_prefs.idle_timeout * 1000000000,
         .vlan_in_key = ns_prefs.vlan_in_key,
         .no_tcp_analysis = !ns_prefs.tcp_analysis,
+        .no_anomaly = !ns_prefs.alerts,
+        .anomaly = {
+            .syn_count = ns_prefs.syn_flood_count,
+            .syn_sources = ns_prefs.syn_flood_sources,
+            .syn_window_ns = (int64_t)ns_prefs.syn_flood_window * 1000000000,
+            .scan_ports = ns_prefs.scan_ports,
+            .scan_hosts = ns_prefs.scan_hosts,
+            .scan_window_ns = (int64_t)ns_prefs.scan_window * 1000000000,
+        },
         .on_flow_end = flow_end,
         .arg = e,
     };
@@ -182,6 +202,7 @@ static int dissect_netscope(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         struct ns_rec rec;
         make_rec(&rec, tvb, pinfo);
         const struct ns_frame *f = ns_engine_feed(ns_ws_engine, &rec);
+        ns_ws_stats_frame(f);
         stored = ns_ws_fields_collect(f);
         store(pinfo->num, stored);
     }
@@ -203,6 +224,9 @@ static void proto_register_netscope(void)
     prefs_register_bool_preference(m, "tcp_analysis", "TCP analysis",
         "netscope.tcp.* and the flows' retransmission and RTT figures; off: scale mode, "
         "flows only, no per-flow TCP state", &ns_prefs.tcp_analysis);
+    prefs_register_bool_preference(m, "alerts", "Anomaly detection",
+        "SYN floods and port scans: netscope.alert, its expert info and -z netscope,alerts "
+        "(netscope --no-alerts turns it off)", &ns_prefs.alerts);
 #define NS_X(name, def, title, desc) prefs_register_uint_preference(m, #name, title, desc, 10, &ns_prefs.name);
     NS_WS_UINT_PREFS(NS_X)
 #undef NS_X

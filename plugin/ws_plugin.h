@@ -37,6 +37,8 @@ void ns_ws_stats_register(void);
 void ns_ws_stats_reset(void);
 /* Every flow the engine ends, with its TCP analysis. */
 void ns_ws_stats_flow_end(const struct ns_flow *f, const struct ns_tcpa_conn *tcp);
+/* Every frame the engine analysed (first pass): its alerts join -z netscope,alerts. */
+void ns_ws_stats_frame(const struct ns_frame *f);
 /* The first frame's time, kept when the engine ends (relative start times of the table). */
 extern int64_t ns_ws_first_ts_ns;
 

@@ -1,4 +1,6 @@
 /* plugin/ws_stats.c: tshark's -z netscope,flows[,N] and -z netscope,alerts.
+ * The alerts table is core/alertlog.c, fed with the alerts each frame raised on the first
+ * pass, as the CLI's -z netscope,alerts is.
  * The flows table is core/topflows.c, the code behind the CLI's -z netscope,flows[,N], fed
  * with the same flows: those the engine ended (idle, evicted, port reuse) as they end, and at
  * drawing time those still live (tshark draws before it closes the file). The bytes printed
@@ -14,11 +16,19 @@
 #include <epan/tap.h>
 #include <wsutil/report_message.h>
 
+#include "../core/alertlog.h"
 #include "../core/topflows.h"
 
 int64_t ns_ws_first_ts_ns;
 
 static GSList *flow_tables;     /* struct ns_topflows *, one per -z netscope,flows */
+static struct ns_alertlog alert_log;   /* the current file's alerts, for -z netscope,alerts */
+
+void ns_ws_stats_frame(const struct ns_frame *f)
+{
+    for (unsigned k = 0; k < f->nalerts; k++)
+        ns_alertlog_add(&alert_log, &f->alerts[k], f->rec->number);
+}
 
 static void write_stdout(const char *line, size_t len, void *arg)
 {
@@ -34,6 +44,7 @@ void ns_ws_stats_flow_end(const struct ns_flow *f, const struct ns_tcpa_conn *tc
 
 void ns_ws_stats_reset(void)
 {
+    ns_alertlog_free(&alert_log);
     for (GSList *l = flow_tables; l != NULL; l = l->next) {
         struct ns_topflows *t = l->data;
         size_t max = t->max;
@@ -93,15 +104,12 @@ static void flows_init(const char *opt, void *userdata)
     flow_tables = g_slist_append(flow_tables, t);
 }
 
-/* The alerts of the anomaly module will be listed here once the engine raises them; until
- * then the table is drawn empty, with a line saying why. */
+/* The same table as the CLI's -z netscope,alerts (core/alertlog.c). */
 static void alerts_draw(void *tapdata)
 {
     (void)tapdata;
-    printf("================================================================================\n"
-           "netscope alerts\n"
-           "(none: this build does not run alert detection yet)\n"
-           "================================================================================\n");
+    int64_t first = ns_ws_engine != NULL ? ns_ws_engine->first_ts_ns : ns_ws_first_ts_ns;
+    ns_alertlog_write(&alert_log, first, write_stdout, NULL);
 }
 
 static void alerts_init(const char *opt, void *userdata)

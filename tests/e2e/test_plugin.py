@@ -234,6 +234,19 @@ for name in [big] + with_retrans[:2]:
         if got != want or "netscope flows" not in want:
             fail(f"{name}: tshark {extra} -z netscope,flows,5 differs from netscope's:\n{got}\n{want}")
 print(f"statistics: -z netscope,flows,5 as the CLI's on {[big] + with_retrans[:2]}", flush=True)
+if "attack.pcap" in results:
+    path, local, _ = results["attack.pcap"]
+    for o, cli in (([], []), (["-o", "netscope.scan_ports:10", "-o", "netscope.syn_flood_count:100"],
+                              ["--scan-ports", "10", "--syn-flood-count", "100"])):
+        want = netscope("-r", path, "-q", "-z", "netscope,alerts", *cli)
+        for extra in ([], ["-2"]):
+            got = tshark(*extra, "-r", local, "-q", "-z", "netscope,alerts", *o)
+            if got != want or "netscope alerts: 3" not in want:
+                fail(f"attack.pcap: tshark {extra + o} -z netscope,alerts differs from netscope {cli}:\n{got}\n{want}")
+    off = tshark("-r", local, "-o", "netscope.alerts:FALSE", "-T", "fields", "-e", "netscope.alert")
+    if off.strip():
+        fail("attack.pcap: -o netscope.alerts:FALSE still raises alerts")
+    print("statistics: -z netscope,alerts as the CLI's on attack.pcap, with and without thresholds", flush=True)
 
 # --- preferences ----------------------------------------------------------------------------------
 
