@@ -28,6 +28,8 @@ struct ns_engine_cfg {
     uint32_t max_flows;         /* per flow table; 0 = NS_ENGINE_DEFAULT_MAX_FLOWS */
     int64_t idle_ns;            /* 0: a flow never ends on idle (offline, as tshark) */
     bool vlan_in_key;           /* VLAN ids in flow keys; off, as tshark */
+    bool ip_pairs;              /* count IP address pairs (-z conv,ip / conv,ipv6): a second
+                                   flow table as large as the first, so off unless asked */
     uint32_t reasm_datagrams;   /* IP datagrams reassembled at once; 0 = 4096 */
     uint32_t reasm_bytes;       /* fragment bytes held; 0 = 64 MiB */
     int64_t reasm_timeout_ns;   /* 0: never (tshark) */

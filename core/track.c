@@ -17,19 +17,24 @@ enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg,
     enum ns_status s = ns_flow_table_init(&t->flows, &fc, err);
     if (s != NS_STATUS_OK)
         return s;
+    t->vlan_in_key = cfg->vlan_in_key;
+    t->ip_pairs = cfg->ip_pairs;
+    if (!t->ip_pairs)
+        return NS_STATUS_OK;
     s = ns_flow_table_init(&t->pairs, &fc, err);
     if (s != NS_STATUS_OK)
         ns_flow_table_fini(&t->flows);
-    t->vlan_in_key = cfg->vlan_in_key;
     return s;
 }
 
 void ns_track_fini(struct ns_track *t)
 {
     ns_flow_table_end_all(&t->flows);
-    ns_flow_table_end_all(&t->pairs);
+    if (t->ip_pairs)
+        ns_flow_table_end_all(&t->pairs);
     ns_flow_table_fini(&t->flows);
-    ns_flow_table_fini(&t->pairs);
+    if (t->ip_pairs)
+        ns_flow_table_fini(&t->pairs);
 }
 
 /* Counts one frame as traffic of f from the side `from_a` (true: A→B). The first counted
@@ -145,7 +150,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         out->stream[i] = NS_TRACK_NONE;
         if (l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) {
             ip = l;
-            if (!quoted && !(l->proto == NS_PROTO_IPV6 && ipv6_unfinished_fragment(pkt, l)))
+            if (t->ip_pairs && !quoted && !(l->proto == NS_PROTO_IPV6 && ipv6_unfinished_fragment(pkt, l)))
                 count_pair(t, rec, pkt, l);
             if (!quoted) {
                 net = l;

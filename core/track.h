@@ -9,7 +9,8 @@
  *         stream's first one in that direction starts a new stream (reused ports); every
  *         unquoted IP header counts in its address pair (tunnels: outer and inner), an IPv6
  *         fragment only when it completes its datagram (NS_PKT_FRAGMENT frames are skipped).
- * Owns:   two flow tables (transport flows, IP address pairs), allocated at init.
+ * Owns:   the transport flow table, and the IP address-pair table when cfg.ip_pairs asks
+ *         for it (unasked, unquoted IP headers count in no pair), allocated at init.
  * Never:  prints, knows files, Wireshark or libpcap. */
 #ifndef NS_TRACK_H
 #define NS_TRACK_H
@@ -26,6 +27,8 @@ struct ns_track_cfg {
     int64_t idle_ns;            /* 0: never (tshark parity) */
     bool vlan_in_key;           /* VLAN ids (outer, inner) are part of flow and pair keys:
                                    keeps overlapping address spaces apart; off, as tshark */
+    bool ip_pairs;              /* keep the address-pair table (tshark's IPv4/IPv6
+                                   conversations): a second entry per flow, so only on demand */
     /* every flow and address pair as it ends (key.proto == 0 for an address pair) */
     void (*on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
     void *arg;
@@ -56,9 +59,10 @@ struct ns_track_out {
 
 struct ns_track {
     struct ns_flow_table flows;
-    struct ns_flow_table pairs;
+    struct ns_flow_table pairs; /* only with ip_pairs */
     uint32_t next_stream[2];    /* [0] TCP, [1] UDP */
     bool vlan_in_key;
+    bool ip_pairs;
 };
 
 enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg, struct ns_err *err);
