@@ -180,6 +180,7 @@ static void tcp_values(const struct ns_tcpa_conn *c, char (*buf)[24], const char
 }
 
 void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struct ns_tcpa_conn *tcp,
+                    const struct ns_zeek *zeek,
                     enum ns_flow_end why)
 {
     if (o->f == NULL || f->key.proto == 0 || f->frames[0] + f->frames[1] == 0)
@@ -206,12 +207,13 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struc
     char op[8], rp[8];
     snprintf(op, sizeof op, "%u", f->key.port[a]);
     snprintf(rp, sizeof rp, "%u", f->key.port[b]);
-    char hist[32];
-    ns_zeek_history(&f->zeek, hist, sizeof hist);
+    char hist[32] = "";
+    if (zeek != NULL)
+        ns_zeek_history(zeek, hist, sizeof hist);
     /* values in column order; in JSON only the strings below are quoted */
     const char *val[NCOL] = { ts, num[0], cid, ah, op, bh, rp, proto_name(f->key.proto, pb, sizeof pb),
                               stream, dur, num[1], num[2], num[3], num[4],
-                              ns_zeek_conn_state(&f->zeek), hist, num[5], end_name(why) };
+                              zeek != NULL ? ns_zeek_conn_state(zeek) : "", hist, num[5], end_name(why) };
     char tbuf[NCOL - NBASE][24];
     for (size_t i = NBASE; i < NCOL; i++)
         val[i] = "";

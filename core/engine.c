@@ -21,6 +21,11 @@ const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct
     return conn_of(e, f);
 }
 
+const struct ns_zeek *ns_engine_zeek(const struct ns_engine *e, const struct ns_flow *f)
+{
+    return ns_track_zeek(&e->track, f);
+}
+
 static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
 {
     struct ns_engine *e = arg;
@@ -51,6 +56,7 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
         .idle_ns = cfg->idle_ns,
         .vlan_in_key = cfg->vlan_in_key,
         .ip_pairs = cfg->ip_pairs,
+        .zeek = !cfg->no_zeek,
         .on_end = flow_end,
         .arg = e,
     };

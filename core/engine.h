@@ -34,6 +34,7 @@ struct ns_engine_cfg {
     uint32_t reasm_bytes;       /* fragment bytes held; 0 = 64 MiB */
     int64_t reasm_timeout_ns;   /* 0: never (tshark) */
     bool no_tcp_analysis;       /* scale mode: no tcp.analysis.*, no per-flow TCP state */
+    bool no_zeek;               /* scale mode: no conn_state / history, no per-flow Zeek state */
     uint32_t tcp_max_segments;  /* unacked segments remembered at once; 0 = 1 << 22 */
     bool no_anomaly;            /* no SYN flood / port scan detection */
     struct ns_anomaly_cfg anomaly;  /* thresholds and caps; zeros = defaults */
@@ -78,6 +79,9 @@ void ns_engine_fini(struct ns_engine *e);
 
 /* The TCP analysis of transport flow f (NULL when off or f is not TCP). */
 const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct ns_flow *f);
+
+/* The Zeek state (conn_state, history) of transport flow f (NULL when off). */
+const struct ns_zeek *ns_engine_zeek(const struct ns_engine *e, const struct ns_flow *f);
 
 /* Dissects and analyses one record. Never fails: a malformed packet is marked and counted. */
 const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec);

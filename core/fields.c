@@ -319,15 +319,15 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
         }
         return c.n;
     case NS_FIELD_NS_FLOW_STATE:
-        if (f->track != NULL && f->track->flow != NULL) {
-            const char *st = ns_zeek_conn_state(&f->track->flow->zeek);
+        if (f->track != NULL && f->track->zeek != NULL) {
+            const char *st = ns_zeek_conn_state(f->track->zeek);
             put_str(&c, st, strlen(st));
         }
         return c.n;
     case NS_FIELD_NS_FLOW_HISTORY:
-        if (f->track != NULL && f->track->flow != NULL && c.max > 0) {
+        if (f->track != NULL && f->track->zeek != NULL && c.max > 0) {
             put_str(&c, NULL, 0);
-            ns_zeek_history(&f->track->flow->zeek, out[0].text, sizeof out[0].text);
+            ns_zeek_history(f->track->zeek, out[0].text, sizeof out[0].text);
             out[0].s = out[0].text;
             out[0].len = strlen(out[0].text);
         }

@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include "status.h"
-#include "zeek.h"
 
 /* A flow key in canonical order: endpoint 0 is the lower (address, port), so both
  * directions of a conversation give the same key. proto 0 with ports 0 keys an address
@@ -41,6 +40,7 @@ struct ns_flow {
     uint32_t stream;            /* per-protocol index (tcp.stream / udp.stream); set by the caller */
     uint8_t a_is_1;             /* A (the first packet's source) is endpoint 1 of the key */
     uint8_t icmp_type, icmp_code;  /* ICMP/ICMPv6 flows: the first packet's, for Community ID */
+    uint8_t has_zeek;           /* the owner's Zeek state slot for this entry is this flow's */
     uint16_t tcp_flags;         /* union of TCP flags seen, both directions */
     uint8_t tcp_base_set;       /* bit d: tcp_base_seq[d] is set (d: 0 A→B, 1 B→A) */
     uint8_t tcp_seq_set;        /* bit d: tcp_next_seq[d] is set */
@@ -52,7 +52,6 @@ struct ns_flow {
     uint64_t frames[2], bytes[2];  /* [0] A→B, [1] B→A: frames counted as its traffic */
     uint32_t hash;
     uint32_t lru_prev, lru_next;   /* recency list, for eviction */
-    struct ns_zeek zeek;        /* conn_state and history (transport flows only) */
 };
 
 enum ns_flow_end {
@@ -82,7 +81,9 @@ struct ns_flow_stats {
 struct ns_flow_table {
     struct ns_flow_cfg cfg;
     struct ns_flow_stats stats;
-    struct ns_flow *ent;        /* cap entries; index 0 unused (0 means "none") */
+    struct ns_flow *ent;        /* cap entries; index 0 unused (0 means "none"). An entry's
+                                   index is stable while its flow lives, so owners keep
+                                   side arrays of per-flow state indexed by it */
     uint32_t *slot;             /* open addressing: entry index or 0; nslot = 2 * cap, power of 2 */
     uint32_t cap, nslot, used;  /* used: entries handed out (slots 1..used) */
     uint32_t free_head;         /* freed entries, chained through lru_next */
