@@ -135,7 +135,9 @@ static void secs(int64_t ns, char *buf, size_t cap)
 /* The TCP columns' values into val[NBASE...], as text. */
 static void tcp_values(const struct ns_tcpa_conn *c, char (*buf)[24], const char **val)
 {
-    const struct ns_tcpa_metrics *m = &c->m;
+    struct ns_tcpa_metrics mm;
+    ns_tcpa_conn_metrics(c, &mm);
+    const struct ns_tcpa_metrics *m = &mm;
     size_t k = 0;
     snprintf(buf[k], 24, "%u", m->rtt_samples);
     val[k] = buf[k];
@@ -149,8 +151,8 @@ static void tcp_values(const struct ns_tcpa_conn *c, char (*buf)[24], const char
     for (size_t j = 0; j < 4; j++, k++)
         val[k] = m->rtt_samples > 0 ? buf[k] : "";
     val[k] = "";
-    if (c->first_rtt_ns != 0) {
-        secs(c->first_rtt_ns, buf[k], 24);
+    if (m->first_rtt_ns != 0) {
+        secs(m->first_rtt_ns, buf[k], 24);
         val[k] = buf[k];
     }
     k++;

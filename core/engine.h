@@ -3,9 +3,9 @@
  * Out:    a struct ns_frame valid until the next ns_engine_feed(): the dissected packet,
  *         times, flows and stream indices (and, as later modules land, TCP analysis).
  * Owns:   the per-frame packet struct, the counters, the flow tracker and one TCP analysis
- *         state per transport flow (allocated at init, grown by doubling up to
+ *         state per transport flow (152 bytes, in an array grown with the flow table up to
  *         cfg.max_flows); nothing is allocated per frame except when a new flow needs the
- *         table to grow or TCP analysis needs more segment records.
+ *         table to grow or TCP analysis needs more segment records or pool blocks.
  * Moves:  never, after init: the flow tables call back into it.
  * Never:  prints, knows files, Wireshark or libpcap. */
 #ifndef NS_ENGINE_H

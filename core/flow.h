@@ -53,6 +53,7 @@ struct ns_flow {
     uint8_t icmp_type, icmp_code;  /* ICMP/ICMPv6 flows: the first packet's, for Community ID */
     uint8_t a_is_1 : 1;         /* A (the first packet's source) is endpoint 1 of the key */
     uint8_t has_zeek : 1;       /* the owner's Zeek state slot for this entry is this flow's */
+    uint8_t has_tcpa : 1;       /* the engine's TCP analysis slot for this entry is this flow's */
     uint8_t tcp_base_set : 2;   /* bit d: tcp_base_seq[d] is set (d: 0 A→B, 1 B→A) */
     uint8_t tcp_seq_set : 2;    /* bit d: tcp_next_seq[d] is set */
     uint64_t id;                /* creation order over the run: netscope.flow.id */
