@@ -136,7 +136,9 @@ static void secs(int64_t ns, char *buf, size_t cap)
 /* The TCP columns' values into val[NBASE...], as text. */
 static void tcp_values(const struct ns_tcpa_conn *c, char (*buf)[24], const char **val)
 {
-    const struct ns_tcpa_metrics *m = &c->m;
+    struct ns_tcpa_metrics mm;
+    ns_tcpa_conn_metrics(c, &mm);
+    const struct ns_tcpa_metrics *m = &mm;
     size_t k = 0;
     snprintf(buf[k], 24, "%u", m->rtt_samples);
     val[k] = buf[k];
@@ -150,8 +152,8 @@ static void tcp_values(const struct ns_tcpa_conn *c, char (*buf)[24], const char
     for (size_t j = 0; j < 4; j++, k++)
         val[k] = m->rtt_samples > 0 ? buf[k] : "";
     val[k] = "";
-    if (c->first_rtt_ns != 0) {
-        secs(c->first_rtt_ns, buf[k], 24);
+    if (m->first_rtt_ns != 0) {
+        secs(m->first_rtt_ns, buf[k], 24);
         val[k] = buf[k];
     }
     k++;
@@ -197,7 +199,8 @@ static void csv_value(FILE *out, const char *v)
 }
 
 void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struct ns_tcpa_conn *tcp,
-                    const char *dns, const char *sni, enum ns_flow_end why)
+                    const struct ns_zeek *zeek, const char *dns, const char *sni,
+                    enum ns_flow_end why)
 {
     if (o->f == NULL || f->key.proto == 0 || f->frames[0] + f->frames[1] == 0)
         return;
@@ -223,12 +226,13 @@ void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struc
     char op[8], rp[8];
     snprintf(op, sizeof op, "%u", f->key.port[a]);
     snprintf(rp, sizeof rp, "%u", f->key.port[b]);
-    char hist[32];
-    ns_zeek_history(&f->zeek, hist, sizeof hist);
+    char hist[32] = "";
+    if (zeek != NULL)
+        ns_zeek_history(zeek, hist, sizeof hist);
     /* values in column order; in JSON only the strings below are quoted */
     const char *val[NCOL] = { ts, num[0], cid, ah, op, bh, rp, proto_name(f->key.proto, pb, sizeof pb),
                               stream, dur, num[1], num[2], num[3], num[4],
-                              ns_zeek_conn_state(&f->zeek), hist, num[5], end_name(why),
+                              zeek != NULL ? ns_zeek_conn_state(zeek) : "", hist, num[5], end_name(why),
                               dns != NULL ? dns : "", sni != NULL ? sni : "" };
     char tbuf[NCOL - NBASE][24];
     for (size_t i = NBASE; i < NCOL; i++)

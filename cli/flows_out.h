@@ -12,6 +12,7 @@
 
 #include "../core/flow.h"
 #include "../core/tcpa.h"
+#include "../core/zeek.h"
 
 enum ns_flows_format { NS_FLOWS_CSV, NS_FLOWS_JSON, NS_FLOWS_JSONL };
 
@@ -33,10 +34,12 @@ int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format
  * so a long or live run shows flows before its end (no temporary file: a reader may follow
  * the file while it grows; every line on disk is a whole record). */
 int ns_flows_open_stream(struct ns_flows_out *o, const char *path, struct ns_err *err);
-/* One record; tcp: the flow's TCP analysis (NULL: not TCP, or analysis off); dns, sni: the
- * names seen in the flow (NULL: none). */
+/* One record; tcp: the flow's TCP analysis (NULL: not TCP, or analysis off); zeek: its
+ * conn_state and history (NULL in scale mode: both columns empty); dns, sni: the names seen
+ * in the flow (NULL: none). */
 void ns_flows_write(struct ns_flows_out *o, const struct ns_flow *f, const struct ns_tcpa_conn *tcp,
-                    const char *dns, const char *sni, enum ns_flow_end why);
+                    const struct ns_zeek *zeek, const char *dns, const char *sni,
+                    enum ns_flow_end why);
 /* Finishes and renames into place (ok) or removes the temporary file (!ok). Returns -1 with
  * err filled when writing failed. */
 int ns_flows_close(struct ns_flows_out *o, bool ok, struct ns_err *err);

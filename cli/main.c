@@ -42,14 +42,15 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
 {
     struct flow_sinks *s = arg;
     const struct ns_tcpa_conn *tcp = ns_engine_tcp(s->eng, f);
+    const struct ns_zeek *zeek = ns_engine_zeek(s->eng, f);
     const char *dns, *sni;
     ns_engine_flow_names(s->eng, f, &dns, &sni);
     ns_conv_on_end(f, why, s->conv);
     ns_topflows_on_end(f, tcp, s->top);
     if (s->flows != NULL)
-        ns_flows_write(s->flows, f, tcp, dns, sni, why);
+        ns_flows_write(s->flows, f, tcp, zeek, dns, sni, why);
     if (s->expired != NULL)
-        ns_flows_write(s->expired, f, tcp, dns, sni, why);
+        ns_flows_write(s->expired, f, tcp, zeek, dns, sni, why);
 }
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
@@ -181,8 +182,10 @@ int main(int argc, char **argv)
     sinks.eng = &eng;
     struct ns_engine_cfg cfg = { .on_flow_end = on_flow_end, .arg = &sinks,
                                  .vlan_in_key = args.vlan_in_key,
+                                 .ip_pairs = conv.want[NS_CONV_IPV4] || conv.want[NS_CONV_IPV6],
                                  .idle_ns = (int64_t)(args.idle_timeout * 1e9),
-                                 .no_tcp_analysis = args.scale, .no_anomaly = args.no_alerts,
+                                 .no_tcp_analysis = args.scale,
+                                 .no_zeek = args.scale, .no_anomaly = args.no_alerts,
                                  .max_flows = args.max_flows };
     cfg.anomaly.syn_count = args.syn_flood_count;
     cfg.anomaly.syn_sources = args.syn_flood_sources;

@@ -5,15 +5,13 @@
 
 #include "../dissectors/dissect.h"
 
-/* The TCP state of flow f's table entry, when it belongs to f. */
+/* The TCP state of flow f's table entry, when it belongs to f (has_tcpa is set only on
+ * entries of the transport table, and cleared when the entry takes a new flow). */
 static struct ns_tcpa_conn *conn_of(const struct ns_engine *e, const struct ns_flow *f)
 {
-    if (!e->tcp_analysis || f->key.proto != 6)
+    if (!e->tcp_analysis || f->key.proto != 6 || !f->has_tcpa)
         return NULL;
-    size_t i = (size_t)(f - e->track.flows.ent);
-    if (i >= e->conn_cap || e->conn[i].flow_id != f->id || !e->conn[i].in_use)
-        return NULL;
-    return &e->conn[i];
+    return &e->conn[f - e->track.flows.ent];
 }
 
 const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct ns_flow *f)
@@ -42,6 +40,11 @@ void ns_engine_each_flow(const struct ns_engine *e,
     for (uint32_t i = 1; i <= t->used; i++)
         if (t->ent[i].id != 0)      /* id 0: a free entry */
             fn(&t->ent[i], conn_of(e, &t->ent[i]), arg);
+}
+
+const struct ns_zeek *ns_engine_zeek(const struct ns_engine *e, const struct ns_flow *f)
+{
+    return ns_track_zeek(&e->track, f);
 }
 
 static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
@@ -76,6 +79,8 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
         .max_flows = cfg->max_flows ? cfg->max_flows : NS_ENGINE_DEFAULT_MAX_FLOWS,
         .idle_ns = cfg->idle_ns,
         .vlan_in_key = cfg->vlan_in_key,
+        .ip_pairs = cfg->ip_pairs,
+        .zeek = !cfg->no_zeek,
         .on_end = flow_end,
         .arg = e,
     };
@@ -122,8 +127,10 @@ void ns_engine_fini(struct ns_engine *e)
 }
 
 /* The TCP state slot of flow f, grown with the flow table (entry indices are stable),
- * reset when its entry now holds another flow. NULL only when memory ran out. */
-static struct ns_tcpa_conn *conn_for(struct ns_engine *e, const struct ns_flow *f)
+ * started afresh when f first needs it: the flow that held the entry before released its
+ * state as it ended (flow_end), so the slot holds nothing, and the grown part of the array
+ * needs no clearing (untouched slots cost no memory). NULL only when memory ran out. */
+static struct ns_tcpa_conn *conn_for(struct ns_engine *e, struct ns_flow *f)
 {
     size_t i = (size_t)(f - e->track.flows.ent);
     if (i >= e->conn_cap) {
@@ -133,16 +140,13 @@ static struct ns_tcpa_conn *conn_for(struct ns_engine *e, const struct ns_flow *
         struct ns_tcpa_conn *nc = realloc(e->conn, ncap * sizeof *nc);
         if (nc == NULL)
             return NULL;
-        memset(nc + e->conn_cap, 0, (ncap - e->conn_cap) * sizeof *nc);
         e->conn = nc;
         e->conn_cap = (uint32_t)ncap;
     }
     struct ns_tcpa_conn *c = &e->conn[i];
-    if (!c->in_use || c->flow_id != f->id) {
-        if (c->in_use)
-            ns_tcpa_conn_release(&e->tcpa, c);
+    if (!f->has_tcpa) {
         ns_tcpa_conn_init(c);
-        c->flow_id = f->id;
+        f->has_tcpa = 1;
     }
     return c;
 }

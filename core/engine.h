@@ -3,9 +3,9 @@
  * Out:    a struct ns_frame valid until the next ns_engine_feed(): the dissected packet,
  *         times, flows and stream indices (and, as later modules land, TCP analysis).
  * Owns:   the per-frame packet struct, the counters, the flow tracker and one TCP analysis
- *         state per transport flow (allocated at init, grown by doubling up to
+ *         state per transport flow (152 bytes, in an array grown with the flow table up to
  *         cfg.max_flows); nothing is allocated per frame except when a new flow needs the
- *         table to grow or TCP analysis needs more segment records.
+ *         table to grow or TCP analysis needs more segment records or pool blocks.
  * Moves:  never, after init: the flow tables call back into it.
  * Never:  prints, knows files, Wireshark or libpcap. */
 #ifndef NS_ENGINE_H
@@ -29,10 +29,13 @@ struct ns_engine_cfg {
     uint32_t max_flows;         /* per flow table; 0 = NS_ENGINE_DEFAULT_MAX_FLOWS */
     int64_t idle_ns;            /* 0: a flow never ends on idle (offline, as tshark) */
     bool vlan_in_key;           /* VLAN ids in flow keys; off, as tshark */
+    bool ip_pairs;              /* count IP address pairs (-z conv,ip / conv,ipv6): a second
+                                   flow table as large as the first, so off unless asked */
     uint32_t reasm_datagrams;   /* IP datagrams reassembled at once; 0 = 4096 */
     uint32_t reasm_bytes;       /* fragment bytes held; 0 = 64 MiB */
     int64_t reasm_timeout_ns;   /* 0: never (tshark) */
     bool no_tcp_analysis;       /* scale mode: no tcp.analysis.*, no per-flow TCP state */
+    bool no_zeek;               /* scale mode: no conn_state / history, no per-flow Zeek state */
     uint32_t tcp_max_segments;  /* unacked segments remembered at once; 0 = 1 << 22 */
     bool no_anomaly;            /* no SYN flood / port scan detection */
     struct ns_anomaly_cfg anomaly;  /* thresholds and caps; zeros = defaults */
@@ -90,6 +93,9 @@ void ns_engine_flow_names(const struct ns_engine *e, const struct ns_flow *f, co
 void ns_engine_each_flow(const struct ns_engine *e,
                          void (*fn)(const struct ns_flow *f, const struct ns_tcpa_conn *tcp, void *arg),
                          void *arg);
+
+/* The Zeek state (conn_state, history) of transport flow f (NULL when off). */
+const struct ns_zeek *ns_engine_zeek(const struct ns_engine *e, const struct ns_flow *f);
 
 /* Dissects and analyses one record. Never fails: a malformed packet is marked and counted. */
 const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec);

@@ -319,15 +319,15 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
         }
         return c.n;
     case NS_FIELD_NS_FLOW_STATE:
-        if (f->track != NULL && f->track->flow != NULL) {
-            const char *st = ns_zeek_conn_state(&f->track->flow->zeek);
+        if (f->track != NULL && f->track->zeek != NULL) {
+            const char *st = ns_zeek_conn_state(f->track->zeek);
             put_str(&c, st, strlen(st));
         }
         return c.n;
     case NS_FIELD_NS_FLOW_HISTORY:
-        if (f->track != NULL && f->track->flow != NULL && c.max > 0) {
+        if (f->track != NULL && f->track->zeek != NULL && c.max > 0) {
             put_str(&c, NULL, 0);
-            ns_zeek_history(&f->track->flow->zeek, out[0].text, sizeof out[0].text);
+            ns_zeek_history(f->track->zeek, out[0].text, sizeof out[0].text);
             out[0].s = out[0].text;
             out[0].len = strlen(out[0].text);
         }
@@ -343,25 +343,32 @@ size_t ns_field_values(enum ns_field_id id, const struct ns_frame *f, struct ns_
         return c.n;
     case NS_FIELD_NS_FLOW_RETRANS:
         if (f->flow_tcp != NULL) {
-            const struct ns_tcpa_metrics *m = &f->flow_tcp->m;
+            struct ns_tcpa_metrics m;
+            ns_tcpa_conn_metrics(f->flow_tcp, &m);
             uint64_t n = 0;
             for (int d = 0; d < 2; d++)
-                n += (uint64_t)m->count[d][NS_TCPA_BIT_RETRANSMISSION] +
-                     m->count[d][NS_TCPA_BIT_FAST_RETRANSMISSION] +
-                     m->count[d][NS_TCPA_BIT_SPURIOUS_RETRANSMISSION];
+                n += (uint64_t)m.count[d][NS_TCPA_BIT_RETRANSMISSION] +
+                     m.count[d][NS_TCPA_BIT_FAST_RETRANSMISSION] +
+                     m.count[d][NS_TCPA_BIT_SPURIOUS_RETRANSMISSION];
             put_u(&c, n);
         }
         return c.n;
     case NS_FIELD_NS_FLOW_RTT_SAMPLES:
-        if (f->flow_tcp != NULL) put_u(&c, f->flow_tcp->m.rtt_samples);
+        if (f->flow_tcp != NULL) {
+            struct ns_tcpa_metrics m;
+            ns_tcpa_conn_metrics(f->flow_tcp, &m);
+            put_u(&c, m.rtt_samples);
+        }
         return c.n;
     case NS_FIELD_NS_FLOW_SRTT:
     case NS_FIELD_NS_FLOW_RTT_MIN:
     case NS_FIELD_NS_FLOW_RTT_MAX:
-        if (f->flow_tcp != NULL && f->flow_tcp->m.rtt_samples > 0) {
-            const struct ns_tcpa_metrics *m = &f->flow_tcp->m;
-            put_i(&c, id == NS_FIELD_NS_FLOW_SRTT ? m->srtt_ns :
-                      id == NS_FIELD_NS_FLOW_RTT_MIN ? m->rtt_min_ns : m->rtt_max_ns);
+        if (f->flow_tcp != NULL) {
+            struct ns_tcpa_metrics m;
+            ns_tcpa_conn_metrics(f->flow_tcp, &m);
+            if (m.rtt_samples > 0)
+                put_i(&c, id == NS_FIELD_NS_FLOW_SRTT ? m.srtt_ns :
+                          id == NS_FIELD_NS_FLOW_RTT_MIN ? m.rtt_min_ns : m.rtt_max_ns);
         }
         return c.n;
     case NS_FIELD_NS_ALERT:

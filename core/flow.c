@@ -114,6 +114,13 @@ static bool grow(struct ns_flow_table *t)
     uint32_t ncap = t->cap * 2 > t->cfg.max_flows ? t->cfg.max_flows : t->cap * 2;
     if (ncap <= t->cap)
         return false;
+    /* an array that grew while another could not is only larger than cap: still consistent */
+    if (t->seen != NULL) {
+        int64_t *nseen = realloc(t->seen, ((size_t)ncap + 1) * sizeof *nseen);
+        if (nseen == NULL)
+            return false;
+        t->seen = nseen;
+    }
     struct ns_flow *ne = realloc(t->ent, ((size_t)ncap + 1) * sizeof *ne);
     if (ne == NULL)
         return false;
@@ -153,7 +160,9 @@ enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_
         t->nslot *= 2;
     t->ent = calloc((size_t)t->cap + 1, sizeof *t->ent);
     t->slot = calloc(t->nslot, sizeof *t->slot);
-    if (t->ent == NULL || t->slot == NULL) {
+    if (cfg->idle_ns > 0)
+        t->seen = calloc((size_t)t->cap + 1, sizeof *t->seen);
+    if (t->ent == NULL || t->slot == NULL || (cfg->idle_ns > 0 && t->seen == NULL)) {
         ns_flow_table_fini(t);
         return ns_err_set(err, NS_STATUS_CAP, "flow table: cannot allocate %u entries", t->cap);
     }
@@ -165,8 +174,10 @@ void ns_flow_table_fini(struct ns_flow_table *t)
 {
     free(t->ent);
     free(t->slot);
+    free(t->seen);
     t->ent = NULL;
     t->slot = NULL;
+    t->seen = NULL;
     t->cap = t->used = 0;
 }
 
@@ -201,7 +212,9 @@ static struct ns_flow *create(struct ns_flow_table *t, const struct ns_flow_key 
     f->hash = h;
     f->id = t->next_id++;
     f->a_is_1 = a_is_1;
-    f->first_ns = f->last_ns = f->seen_ns = ts_ns;
+    f->first_ns = f->last_ns = ts_ns;
+    if (t->seen != NULL)
+        t->seen[i] = ts_ns;
     index_insert(t, i);
     lru_append(t, i);
     t->stats.created++;
@@ -218,7 +231,7 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
     /* Idle flows end as packet time passes them, not only when their key comes back:
      * the recency list holds the longest-untouched flow at its head. */
     while (t->cfg.idle_ns > 0 && t->lru_head != 0 &&
-           ts_ns - t->ent[t->lru_head].seen_ns > t->cfg.idle_ns) {
+           ts_ns - t->seen[t->lru_head] > t->cfg.idle_ns) {
         t->stats.timed_out++;
         end_flow(t, t->lru_head, NS_FLOW_END_IDLE);
     }
@@ -229,13 +242,15 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
         struct ns_flow *f = &t->ent[i];
         if (f->hash != h || !key_eq(&f->key, k))
             continue;
-        if (t->cfg.idle_ns > 0 && ts_ns - f->seen_ns > t->cfg.idle_ns) {
-            t->stats.timed_out++;
-            end_flow(t, i, NS_FLOW_END_IDLE);
-            break;
+        if (t->seen != NULL) {
+            if (ts_ns - t->seen[i] > t->cfg.idle_ns) {
+                t->stats.timed_out++;
+                end_flow(t, i, NS_FLOW_END_IDLE);
+                break;
+            }
+            if (ts_ns > t->seen[i])
+                t->seen[i] = ts_ns;
         }
-        if (ts_ns > f->seen_ns)
-            f->seen_ns = ts_ns;
         lru_unlink(t, i);
         lru_append(t, i);
         return f;
@@ -253,35 +268,61 @@ struct ns_flow *ns_flow_table_restart(struct ns_flow_table *t, struct ns_flow *f
     return create(t, &k, h, a_is_1, ts_ns);
 }
 
-struct id_idx {
-    uint64_t id;
-    uint32_t idx;
-};
-
-static int by_id(const void *a, const void *b)
+/* Heapsort of entry indices by flow id: in place, so ending every flow costs 4 bytes per
+ * live flow at the run's peak rather than a copy of the ids (qsort cannot see the table). */
+static void sift(const struct ns_flow_table *t, uint32_t *v, size_t root, size_t n)
 {
-    const struct id_idx *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && t->ent[v[c + 1]].id > t->ent[v[c]].id)
+            c++;
+        if (t->ent[v[root]].id >= t->ent[v[c]].id)
+            return;
+        uint32_t tmp = v[root];
+        v[root] = v[c];
+        v[c] = tmp;
+        root = c;
+    }
+}
+
+static void sort_by_id(const struct ns_flow_table *t, uint32_t *v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift(t, v, i, n);
+    for (size_t end = n; end-- > 1;) {
+        uint32_t tmp = v[0];
+        v[0] = v[end];
+        v[end] = tmp;
+        sift(t, v, 0, end);
+    }
 }
 
 void ns_flow_table_end_all(struct ns_flow_table *t)
 {
-    uint32_t n = 0;
-    struct id_idx *v = malloc(((size_t)t->stats.active + 1) * sizeof *v);
-    for (uint32_t i = 1; i <= t->used; i++)
+    /* Entries are handed out in creation order until one is freed and reused: then, and
+     * only then, the order has to be sorted out. */
+    bool in_order = true;
+    uint64_t prev = 0;
+    for (uint32_t i = 1; i <= t->used && in_order; i++)
         if (t->ent[i].id != 0) {
-            if (v != NULL)
-                v[n] = (struct id_idx){ t->ent[i].id, i };
-            n++;
+            in_order = t->ent[i].id > prev;
+            prev = t->ent[i].id;
         }
+    uint32_t *v = in_order ? NULL : malloc(((size_t)t->stats.active + 1) * sizeof *v);
     if (v != NULL) {
-        qsort(v, n, sizeof *v, by_id);
+        uint32_t n = 0;
+        for (uint32_t i = 1; i <= t->used; i++)
+            if (t->ent[i].id != 0)
+                v[n++] = i;
+        sort_by_id(t, v, n);
         for (uint32_t k = 0; k < n; k++)
-            end_flow(t, v[k].idx, NS_FLOW_END_FINAL);
+            end_flow(t, v[k], NS_FLOW_END_FINAL);
         free(v);
         return;
     }
-    /* no memory to sort: end them in entry order rather than not at all */
+    /* in creation order already, or no memory to sort: end them in entry order */
     for (uint32_t i = 1; i <= t->used; i++)
         if (t->ent[i].id != 0)
             end_flow(t, i, NS_FLOW_END_FINAL);

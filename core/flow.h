@@ -2,8 +2,10 @@
  * In:     a canonical key per packet (ns_flow_key_make), in capture order.
  * Out:    the flow the packet belongs to, created on first sight; a struct ns_flow * stays
  *         valid until the next ns_flow_table_get() (the table may grow or evict).
- * Owns:   an entry array and an index allocated in init (initial capacity), grown by
- *         doubling up to cfg.max_flows; never allocated per packet otherwise.
+ * Owns:   an entry array, an index and (with cfg.idle_ns) a last-lookup time per entry,
+ *         allocated in init (initial capacity), grown by doubling up to cfg.max_flows;
+ *         never allocated per packet otherwise. Ending every flow (end_all) needs no
+ *         memory when entries are in creation order, else 4 bytes per live flow.
  * Full:   at max_flows the least recently seen flow is evicted, counted in stats.evicted.
  * Idle:   with cfg.idle_ns > 0 a flow not seen for that long ends (counted in
  *         stats.timed_out) as soon as any later packet's time passes that mark, in the order
@@ -17,7 +19,6 @@
 #include <stdint.h>
 
 #include "status.h"
-#include "zeek.h"
 
 /* A flow key in canonical order: endpoint 0 is the lower (address, port), so both
  * directions of a conversation give the same key. proto 0 with ports 0 keys an address
@@ -35,24 +36,29 @@ struct ns_flow_key {
 void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const uint8_t *src,
                       uint16_t sport, const uint8_t *dst, uint16_t dport, bool *swapped);
 
+/* One flow, one table entry. Every table holds one per flow (up to millions), so the
+ * layout is packed by hand: the 42-byte key is followed by 2- and 4-byte members so no
+ * padding opens before the 8-byte ones, and the small state shares one byte (136 bytes on
+ * LP64; a test pins it). Counters stay 64-bit so they are exact on any run. The time of
+ * the last lookup, which only idle timeouts need, lives in the table (seen). */
 struct ns_flow {
     struct ns_flow_key key;
-    uint64_t id;                /* creation order over the run: netscope.flow.id */
-    uint32_t stream;            /* per-protocol index (tcp.stream / udp.stream); set by the caller */
-    uint8_t a_is_1;             /* A (the first packet's source) is endpoint 1 of the key */
-    uint8_t icmp_type, icmp_code;  /* ICMP/ICMPv6 flows: the first packet's, for Community ID */
     uint16_t tcp_flags;         /* union of TCP flags seen, both directions */
-    uint8_t tcp_base_set;       /* bit d: tcp_base_seq[d] is set (d: 0 A→B, 1 B→A) */
-    uint8_t tcp_seq_set;        /* bit d: tcp_next_seq[d] is set */
+    uint32_t stream;            /* per-protocol index (tcp.stream / udp.stream); set by the caller */
+    uint32_t hash;
+    uint32_t lru_prev, lru_next;   /* recency list, for eviction */
     uint32_t tcp_base_seq[2];   /* Wireshark's base_seq per direction: a SYN with another
                                    sequence number starts a new stream (reused ports) */
     uint32_t tcp_next_seq[2];   /* highest sequence number + length sent, per direction */
-    int64_t seen_ns;            /* last time the key was looked up: idle timeouts */
+    uint8_t icmp_type, icmp_code;  /* ICMP/ICMPv6 flows: the first packet's, for Community ID */
+    uint8_t a_is_1 : 1;         /* A (the first packet's source) is endpoint 1 of the key */
+    uint8_t has_zeek : 1;       /* the owner's Zeek state slot for this entry is this flow's */
+    uint8_t has_tcpa : 1;       /* the engine's TCP analysis slot for this entry is this flow's */
+    uint8_t tcp_base_set : 2;   /* bit d: tcp_base_seq[d] is set (d: 0 A→B, 1 B→A) */
+    uint8_t tcp_seq_set : 2;    /* bit d: tcp_next_seq[d] is set */
+    uint64_t id;                /* creation order over the run: netscope.flow.id */
     int64_t first_ns, last_ns;  /* earliest and latest time of the frames counted */
     uint64_t frames[2], bytes[2];  /* [0] A→B, [1] B→A: frames counted as its traffic */
-    uint32_t hash;
-    uint32_t lru_prev, lru_next;   /* recency list, for eviction */
-    struct ns_zeek zeek;        /* conn_state and history (transport flows only) */
 };
 
 enum ns_flow_end {
@@ -82,8 +88,12 @@ struct ns_flow_stats {
 struct ns_flow_table {
     struct ns_flow_cfg cfg;
     struct ns_flow_stats stats;
-    struct ns_flow *ent;        /* cap entries; index 0 unused (0 means "none") */
+    struct ns_flow *ent;        /* cap entries; index 0 unused (0 means "none"). An entry's
+                                   index is stable while its flow lives, so owners keep
+                                   side arrays of per-flow state indexed by it */
     uint32_t *slot;             /* open addressing: entry index or 0; nslot = 2 * cap, power of 2 */
+    int64_t *seen;              /* per entry, with cfg.idle_ns only: the last time its key was
+                                   looked up (quoted and refused headers too), which ends it */
     uint32_t cap, nslot, used;  /* used: entries handed out (slots 1..used) */
     uint32_t free_head;         /* freed entries, chained through lru_next */
     uint32_t lru_head, lru_tail;   /* head = least recently seen */

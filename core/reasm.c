@@ -133,15 +133,44 @@ static void expire(struct ns_reasm *r, int64_t now)
     }
 }
 
+/* Slots, pieces and chunks come from their free list, else from the part of their array
+ * never used yet (index *_fresh on): the free lists are not built at init, so memory no
+ * fragment ever needed is never touched. */
+static uint32_t dgram_take(struct ns_reasm *r)
+{
+    uint32_t i = r->dg_free_head;
+    if (i == NONE)
+        return r->dg_fresh++;
+    r->dg_free_head = r->dg[i].hnext;
+    return i;
+}
+
+static uint32_t piece_take(struct ns_reasm *r)
+{
+    uint32_t p = r->piece_free_head;
+    if (p == NONE)
+        return r->piece_fresh++;
+    r->piece_free_head = r->piece[p].next;
+    return p;
+}
+
+static uint32_t chunk_take(struct ns_reasm *r)
+{
+    uint32_t c = r->chunk_free_head;
+    if (c == NONE)
+        return r->chunk_fresh++;
+    r->chunk_free_head = r->chunk_next[c];
+    return c;
+}
+
 static uint32_t dgram_new(struct ns_reasm *r, const struct ns_frag *f, uint32_t id, uint32_t h)
 {
-    if (r->dg_free_head == NONE) {
+    if (r->dg_free_head == NONE && r->dg_fresh == r->cfg.max_datagrams) {
         dgram_free(r, r->oldest);   /* max_datagrams >= 1, so a full table has an oldest */
         r->stats.dropped_full++;
     }
-    uint32_t i = r->dg_free_head;
+    uint32_t i = dgram_take(r);
     struct ns_reasm_dgram *d = &r->dg[i];
-    r->dg_free_head = d->hnext;
     size_t alen = f->af == 6 ? 16 : 4;
     memset(d, 0, sizeof *d);
     memcpy(d->src, f->src, alen);
@@ -255,20 +284,23 @@ static bool place(struct ns_reasm *r, uint32_t i, uint32_t off, const uint8_t *d
         r->stats.dropped_bytes++;
     }
 
-    uint32_t p = r->piece_free_head;    /* pieces <= chunks in use, so one is free */
+    /* pieces <= chunks in use, so one is free */
+    uint32_t p = piece_take(r);
     struct ns_reasm_piece *pc = &r->piece[p];
-    r->piece_free_head = pc->next;
     pc->off = off;
     pc->len = n;
-    pc->chunk = r->chunk_free_head;
-    /* The piece's chain is the first `need` chunks of the free list, already linked in
-     * that order; pieces are walked by length, so what the last one links to is unused. */
-    for (uint32_t k = 0, done = 0; k < need; k++) {
-        uint32_t c = r->chunk_free_head;
-        r->chunk_free_head = r->chunk_next[c];
-        uint32_t take = n - done < NS_REASM_CHUNK ? n - done : NS_REASM_CHUNK;
-        memcpy(r->chunk + (size_t)c * NS_REASM_CHUNK, data + done, take);
-        done += take;
+    /* The piece's chain: `need` free chunks linked in order; pieces are walked by length,
+     * so what the last one links to is unused. */
+    for (uint32_t k = 0, done = 0, last = NONE; k < need; k++) {
+        uint32_t c = chunk_take(r);
+        if (last == NONE)
+            pc->chunk = c;
+        else
+            r->chunk_next[last] = c;
+        last = c;
+        uint32_t len = n - done < NS_REASM_CHUNK ? n - done : NS_REASM_CHUNK;
+        memcpy(r->chunk + (size_t)c * NS_REASM_CHUNK, data + done, len);
+        done += len;
     }
     r->chunk_free -= need;
     d->nchunks += need;
@@ -423,13 +455,9 @@ enum ns_status ns_reasm_init(struct ns_reasm *r, const struct ns_reasm_cfg *cfg,
     }
     for (uint32_t b = 0; b < nbucket; b++)
         r->bucket[b] = NONE;
-    for (uint32_t i = 0; i < cfg->max_datagrams; i++)
-        r->dg[i].hnext = i + 1 < cfg->max_datagrams ? i + 1 : NONE;
-    for (uint32_t c = 0; c < r->nchunk; c++) {
-        r->chunk_next[c] = c + 1 < r->nchunk ? c + 1 : NONE;
-        r->piece[c].next = c + 1 < r->nchunk ? c + 1 : NONE;
-    }
-    r->dg_free_head = r->chunk_free_head = r->piece_free_head = 0;
+    /* free lists start empty and the arrays untouched: take() hands out fresh entries */
+    r->dg_free_head = r->chunk_free_head = r->piece_free_head = NONE;
+    r->dg_fresh = r->chunk_fresh = r->piece_fresh = 0;
     r->chunk_free = r->nchunk;
     r->oldest = r->newest = NONE;
     return NS_STATUS_OK;

@@ -145,6 +145,7 @@ struct ns_reasm {
     uint8_t *out;                   /* cfg.max_datagram_len bytes */
     uint32_t nchunk, chunk_free, chunk_free_head;
     uint32_t piece_free_head, dg_free_head;
+    uint32_t chunk_fresh, piece_fresh, dg_fresh;   /* first never-used entry of each array */
     uint32_t oldest, newest;        /* datagrams in order of their first fragment */
 };
 

@@ -13,8 +13,6 @@
 #define TH_RST 0x04
 #define TH_ACK 0x10
 
-#define S_BASE_SEQ_SET 0x01
-
 #define FAST_RT_WINDOW_NS 20000000u     /* fast retransmission: within 20 ms of the dup ACK */
 #define OOO_DEFAULT_NS 3000000u         /* out-of-order without an iRTT: 3 ms */
 
@@ -33,9 +31,53 @@ const char *ns_tcpa_flag_name(unsigned bit)
     return bit < NS_TCPA_NFLAGS ? flag_names[bit] : "";
 }
 
+/* blocks per slab chunk: a chunk is one allocation, made only when the last one is full */
+#define SLAB_CHUNK 1024u
+
+static void *slab_alloc(struct ns_tcpa_slab *s)
+{
+    if (s->free != NULL) {
+        void *p = s->free;
+        memcpy(&s->free, p, sizeof s->free);
+        return p;
+    }
+    if (s->nchunk == 0 || s->last_used == SLAB_CHUNK) {
+        if (s->nchunk == s->chunk_cap) {
+            uint32_t ncap = s->chunk_cap ? 2 * s->chunk_cap : 16;
+            unsigned char **nc = realloc(s->chunk, ncap * sizeof *nc);
+            if (nc == NULL)
+                return NULL;
+            s->chunk = nc;
+            s->chunk_cap = ncap;
+        }
+        unsigned char *ch = malloc(SLAB_CHUNK * s->size);
+        if (ch == NULL)
+            return NULL;
+        s->chunk[s->nchunk++] = ch;
+        s->last_used = 0;
+    }
+    return s->chunk[s->nchunk - 1] + (size_t)s->last_used++ * s->size;
+}
+
+static void slab_free(struct ns_tcpa_slab *s, void *p)
+{
+    memcpy(p, &s->free, sizeof s->free);
+    s->free = p;
+}
+
+static void slab_fini(struct ns_tcpa_slab *s)
+{
+    for (uint32_t i = 0; i < s->nchunk; i++)
+        free(s->chunk[i]);
+    free(s->chunk);
+    *s = (struct ns_tcpa_slab){ .size = s->size };
+}
+
 enum ns_status ns_tcpa_init(struct ns_tcpa *t, uint32_t max_segments, struct ns_err *err)
 {
     memset(t, 0, sizeof *t);
+    t->hs.size = sizeof(struct ns_tcpa_hs);
+    t->fc.size = sizeof(struct ns_tcpa_fc);
     t->max = max_segments ? max_segments : 1u << 22;
     t->cap = t->max < 1024 ? t->max : 1024;
     t->seg = malloc(((size_t)t->cap + 1) * sizeof *t->seg);
@@ -48,18 +90,88 @@ void ns_tcpa_fini(struct ns_tcpa *t)
 {
     free(t->seg);
     t->seg = NULL;
+    slab_fini(&t->hs);
+    slab_fini(&t->fc);
 }
 
 void ns_tcpa_conn_init(struct ns_tcpa_conn *c)
 {
     memset(c, 0, sizeof *c);
     for (int d = 0; d < 2; d++) {
-        c->dir[d].window = UINT32_MAX;
         c->dir[d].win_scale = -1;
         c->dir[d].valid_bif = 1;
     }
-    c->m.syn_ns = c->m.synack_ns = c->m.ack_ns = -1;
-    c->in_use = 1;
+}
+
+/* Wireshark's window of a direction: all ones until it sent one (so no raw 16-bit window
+ * equals it, and shifted it keeps the value Wireshark computes). */
+static uint32_t dir_window(const struct ns_tcpa_dir *d)
+{
+    return d->has_window ? d->window : UINT32_MAX;
+}
+
+static bool have_syn(const struct ns_tcpa_conn *c)
+{
+    return c->dir[0].sent_syn || c->dir[1].sent_syn;
+}
+
+static int64_t first_rtt(const struct ns_tcpa_conn *c)
+{
+    return c->hs != NULL ? c->hs->first_rtt_ns : 0;
+}
+
+/* c's handshake block, taken from the pool on first need. Until then the first SYN's time
+ * is mru_syn_ns (a second SYN takes the block first), so it starts from there. */
+static struct ns_tcpa_hs *hs_of(struct ns_tcpa *t, struct ns_tcpa_conn *c)
+{
+    if (c->hs == NULL) {
+        c->hs = slab_alloc(&t->hs);
+        if (c->hs == NULL) {
+            t->stats.metrics_lost++;
+            return NULL;
+        }
+        *c->hs = (struct ns_tcpa_hs){ .syn_ns = have_syn(c) ? c->mru_syn_ns : -1, .synack_ns = -1,
+                                      .ack_ns = -1 };
+    }
+    return c->hs;
+}
+
+static struct ns_tcpa_fc *fc_of(struct ns_tcpa *t, struct ns_tcpa_conn *c)
+{
+    if (c->fc == NULL) {
+        c->fc = slab_alloc(&t->fc);
+        if (c->fc == NULL) {
+            t->stats.metrics_lost++;
+            return NULL;
+        }
+        memset(c->fc, 0, sizeof *c->fc);
+    }
+    return c->fc;
+}
+
+void ns_tcpa_conn_metrics(const struct ns_tcpa_conn *c, struct ns_tcpa_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    if (c->fc != NULL) {
+        memcpy(m->count, c->fc->count, sizeof m->count);
+        memcpy(m->retrans_bytes, c->fc->retrans_bytes, sizeof m->retrans_bytes);
+        memcpy(m->zero_window_ns, c->fc->zero_window_ns, sizeof m->zero_window_ns);
+    }
+    const struct ns_tcpa_hs *h = c->hs;
+    if (h == NULL) {
+        m->syn_ns = have_syn(c) ? c->mru_syn_ns : -1;
+        m->synack_ns = m->ack_ns = -1;
+        return;
+    }
+    m->rtt_samples = h->rtt_samples;
+    m->rtt_min_ns = h->rtt_min_ns;
+    m->rtt_max_ns = h->rtt_max_ns;
+    m->srtt_ns = h->srtt_ns;
+    m->rtt_sum_ns = h->rtt_sum_ns;
+    m->syn_ns = h->syn_ns;
+    m->synack_ns = h->synack_ns;
+    m->ack_ns = h->ack_ns;
+    m->first_rtt_ns = h->first_rtt_ns;
 }
 
 /* A free record, or 0 when the pool is at its cap (the segment is then not remembered,
@@ -105,7 +217,12 @@ void ns_tcpa_conn_release(struct ns_tcpa *t, struct ns_tcpa_conn *c)
         c->dir[d].segs = 0;
         c->dir[d].nsegs = 0;
     }
-    c->in_use = 0;
+    if (c->hs != NULL)
+        slab_free(&t->hs, c->hs);
+    if (c->fc != NULL)
+        slab_free(&t->fc, c->fc);
+    c->hs = NULL;
+    c->fc = NULL;
 }
 
 /* The sequence-number rules; returns the segment's flags. */
@@ -119,19 +236,19 @@ static uint32_t analyse(struct ns_tcpa *t, struct ns_tcpa_conn *c, struct ns_tcp
 
     /* the first segment of a direction fixes its base; midstream, one below its number,
      * so relative numbers start at 1 */
-    if (!(fwd->static_flags & S_BASE_SEQ_SET)) {
+    if (!fwd->base_set) {
         fwd->base_seq = (fl & TH_SYN) ? seq : seq - 1;
-        fwd->static_flags |= S_BASE_SEQ_SET;
+        fwd->base_set = 1;
     }
     /* a SYN's ACK field may hold anything: take the peer's base from the first ACK */
-    if (!(rev->static_flags & S_BASE_SEQ_SET) && (fl & TH_ACK)) {
+    if (!rev->base_set && (fl & TH_ACK)) {
         rev->base_seq = ack - 1;
-        rev->static_flags |= S_BASE_SEQ_SET;
+        rev->base_set = 1;
     }
     if (fl & TH_ACK)
         rev->valid_bif = 1;
 
-    if (seglen == 1 && seq == fwd->nextseq && rev->window == 0) {
+    if (seglen == 1 && seq == fwd->nextseq && dir_window(rev) == 0) {
         f |= NS_TCPA_F(ZERO_WINDOW_PROBE);
         goto finished_fwd;
     }
@@ -144,24 +261,24 @@ static uint32_t analyse(struct ns_tcpa *t, struct ns_tcpa_conn *c, struct ns_tcp
     if (seglen <= 1 && seq == fwd->nextseq - 1 && !ctl)
         f |= NS_TCPA_F(KEEP_ALIVE);
     bool same_ack = seglen == 0 && seq == fwd->nextseq && ack == fwd->lastack && !ctl;
-    if (same_ack && window != 0 && window != fwd->window)
+    if (same_ack && window != 0 && window != dir_window(fwd))
         f |= NS_TCPA_F(WINDOW_UPDATE);
     if (seglen > 0 && rev->win_scale != -1 && !ctl) {
         uint32_t shift = rev->win_scale == -2 ? 0 : (uint32_t)rev->win_scale;
-        if (seq + seglen == rev->lastack + (rev->window << shift))
+        if (seq + seglen == rev->lastack + (dir_window(rev) << shift))
             f |= NS_TCPA_F(WINDOW_FULL);
     }
-    if (same_ack && window != 0 && window == fwd->window &&
+    if (same_ack && window != 0 && window == dir_window(fwd) &&
         (rev->lastsegmentflags & NS_TCPA_F(KEEP_ALIVE))) {
         f |= NS_TCPA_F(KEEP_ALIVE_ACK);
         goto finished_fwd;
     }
-    if (same_ack && window == 0 && window == fwd->window &&
+    if (same_ack && window == 0 && window == dir_window(fwd) &&
         (rev->lastsegmentflags & NS_TCPA_F(ZERO_WINDOW_PROBE))) {
         f |= NS_TCPA_F(ZERO_WINDOW_PROBE_ACK);
         goto finished_fwd;
     }
-    if (same_ack && window != 0 && window == fwd->window) {
+    if (same_ack && window != 0 && window == dir_window(fwd)) {
         fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
         f |= NS_TCPA_F(DUPLICATE_ACK);
         out->dupack_num = (uint32_t)fwd->dupacknum;
@@ -209,7 +326,7 @@ finished_fwd:
             goto finished_retrans;
         }
         uint64_t since_next = (uint64_t)in->ts_ns - (uint64_t)fwd->nextseq_ns;
-        uint64_t thres = c->first_rtt_ns != 0 ? (uint64_t)c->first_rtt_ns : OOO_DEFAULT_NS;
+        uint64_t thres = first_rtt(c) != 0 ? (uint64_t)first_rtt(c) : OOO_DEFAULT_NS;
         uint32_t end = seq + seglen + ((fl & (TH_SYN | TH_FIN)) ? 1u : 0u);
         if (not_advanced && since_next < thres && fwd->nextseq != end) {
             f |= NS_TCPA_F(OUT_OF_ORDER);
@@ -251,7 +368,8 @@ finished_retrans:;
     }
     if ((seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) && !zwp)
         fwd->maxseqtobeacked = fwd->nextseq;
-    fwd->window = window;
+    fwd->window = (uint16_t)window;   /* in->window is the 16-bit field */
+    fwd->has_window = 1;
     fwd->lastack = ack;
     fwd->lastack_ns = in->ts_ns;
     fwd->lastsegmentflags = (uint16_t)f;
@@ -309,17 +427,20 @@ finished_retrans:;
     return f;
 }
 
-static void update_metrics(struct ns_tcpa_conn *c, int dir, const struct ns_tcpa_in *in,
-                           const struct ns_tcpa_out *out)
+static void update_metrics(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir,
+                           const struct ns_tcpa_in *in, const struct ns_tcpa_out *out)
 {
-    struct ns_tcpa_metrics *m = &c->m;
-    for (unsigned b = 0; b < NS_TCPA_NFLAGS; b++)
-        if (out->flags & (1u << b))
-            m->count[dir][b]++;
-    if (out->flags & (NS_TCPA_F(RETRANSMISSION) | NS_TCPA_F(FAST_RETRANSMISSION) |
-                      NS_TCPA_F(SPURIOUS_RETRANSMISSION)))
-        m->retrans_bytes[dir] += in->seglen;
-    if (out->acks_frame != 0 && out->ack_rtt_ns > 0) {
+    struct ns_tcpa_fc *fc = out->flags != 0 ? fc_of(t, c) : c->fc;
+    if (out->flags != 0 && fc != NULL) {
+        for (unsigned b = 0; b < NS_TCPA_NFLAGS; b++)
+            if (out->flags & (1u << b))
+                fc->count[dir][b]++;
+        if (out->flags & (NS_TCPA_F(RETRANSMISSION) | NS_TCPA_F(FAST_RETRANSMISSION) |
+                          NS_TCPA_F(SPURIOUS_RETRANSMISSION)))
+            fc->retrans_bytes[dir] += in->seglen;
+    }
+    struct ns_tcpa_hs *m;
+    if (out->acks_frame != 0 && out->ack_rtt_ns > 0 && (m = hs_of(t, c)) != NULL) {
         int64_t r = out->ack_rtt_ns;
         if (m->rtt_samples == 0) {
             m->rtt_min_ns = m->rtt_max_ns = m->srtt_ns = r;
@@ -333,22 +454,32 @@ static void update_metrics(struct ns_tcpa_conn *c, int dir, const struct ns_tcpa
         m->rtt_samples++;
         m->rtt_sum_ns += r;
     }
+    /* the first of each handshake time; without the block, the first SYN's time is
+     * mru_syn_ns (see hs_of) */
     uint16_t fl = in->flags;
-    if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && m->syn_ns < 0)
-        m->syn_ns = in->ts_ns;
-    else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && m->synack_ns < 0 && m->syn_ns >= 0)
-        m->synack_ns = in->ts_ns;
-    else if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && m->ack_ns < 0 && m->synack_ns >= 0)
-        m->ack_ns = in->ts_ns;
+    struct ns_tcpa_hs *h = c->hs;
+    if ((fl & (TH_SYN | TH_ACK)) == TH_SYN) {
+        if (h != NULL && h->syn_ns < 0)
+            h->syn_ns = in->ts_ns;
+    } else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+        bool syn_seen = h != NULL ? h->syn_ns >= 0 : have_syn(c);
+        if (syn_seen && (h == NULL || h->synack_ns < 0) && (h = hs_of(t, c)) != NULL)
+            h->synack_ns = in->ts_ns;
+    } else if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && h != NULL && h->ack_ns < 0 && h->synack_ns >= 0) {
+        h->ack_ns = in->ts_ns;
+    }
+    /* an open zero window always has its fc block (it holds the start time) */
     struct ns_tcpa_dir *d = &c->dir[dir];
     if (!(fl & (TH_SYN | TH_FIN | TH_RST))) {
         if (in->window == 0 && !d->zw_open) {
-            d->zw_open = 1;
-            d->zw_since_ns = in->ts_ns;
+            if ((fc = fc_of(t, c)) != NULL) {
+                d->zw_open = 1;
+                fc->zw_since_ns[dir] = in->ts_ns;
+            }
         } else if (in->window != 0 && d->zw_open) {
             d->zw_open = 0;
-            if (in->ts_ns > d->zw_since_ns)
-                m->zero_window_ns[dir] += in->ts_ns - d->zw_since_ns;
+            if (in->ts_ns > c->fc->zw_since_ns[dir])
+                c->fc->zero_window_ns[dir] += in->ts_ns - c->fc->zw_since_ns[dir];
         }
     }
 }
@@ -356,8 +487,8 @@ static void update_metrics(struct ns_tcpa_conn *c, int dir, const struct ns_tcpa
 void ns_tcpa_conn_finish(struct ns_tcpa_conn *c, int64_t ts_ns)
 {
     for (int d = 0; d < 2; d++) {
-        if (c->dir[d].zw_open && ts_ns > c->dir[d].zw_since_ns)
-            c->m.zero_window_ns[d] += ts_ns - c->dir[d].zw_since_ns;
+        if (c->dir[d].zw_open && ts_ns > c->fc->zw_since_ns[d])
+            c->fc->zero_window_ns[d] += ts_ns - c->fc->zw_since_ns[d];
         c->dir[d].zw_open = 0;
     }
 }
@@ -374,7 +505,7 @@ void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const s
      * stream, flags the reuse and counts the direction from the new number; the rest of
      * the state (nextseq, lists) stays, so what follows may look resent or lost. */
     bool synack_reuse = (fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) &&
-                        (fwd->static_flags & S_BASE_SEQ_SET) && in->seq != fwd->base_seq;
+                        fwd->base_set && in->seq != fwd->base_seq;
     if (synack_reuse)
         fwd->base_seq = in->seq;
 
@@ -394,13 +525,19 @@ void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const s
     }
 
     if ((fl & (TH_SYN | TH_ACK)) == TH_SYN) {
+        if (have_syn(c))
+            (void)hs_of(t, c);  /* keeps the first SYN's time before mru_syn_ns moves on */
         c->mru_syn_ns = in->ts_ns;
-        c->have_mru_syn = 1;
+        c->dir[dir & 1].sent_syn = 1;
     }
     /* Wireshark's iRTT: from the latest SYN to the first segment with ACK and no SYN,
      * either way, taken after that segment's analysis; a zero result counts as unset */
-    if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && c->have_mru_syn && c->first_rtt_ns == 0)
-        c->first_rtt_ns = in->ts_ns - c->mru_syn_ns;
+    if ((fl & (TH_SYN | TH_ACK)) == TH_ACK && have_syn(c) && first_rtt(c) == 0) {
+        int64_t irtt = in->ts_ns - c->mru_syn_ns;
+        struct ns_tcpa_hs *h;
+        if (irtt != 0 && (h = hs_of(t, c)) != NULL)
+            h->first_rtt_ns = irtt;
+    }
     if (in->wscale >= 0)
         fwd->win_scale = (int8_t)(in->wscale > 14 ? 14 : in->wscale);   /* RFC 7323 2.3 */
     if (fl & TH_SYN) {
@@ -424,9 +561,9 @@ void ns_tcpa_segment(struct ns_tcpa *t, struct ns_tcpa_conn *c, int dir, const s
     if (out->flags != 0 || out->acks_frame != 0)
         out->tree = true;
     /* the iRTT is shown inside the tcp.analysis tree, so only when there is one */
-    if (c->first_rtt_ns != 0 && out->tree) {
+    if (first_rtt(c) != 0 && out->tree) {
         out->have_irtt = true;
-        out->irtt_ns = c->first_rtt_ns;
+        out->irtt_ns = first_rtt(c);
     }
-    update_metrics(c, dir & 1, in, out);
+    update_metrics(t, c, dir & 1, in, out);
 }

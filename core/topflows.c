@@ -92,12 +92,14 @@ void ns_topflows_on_end(const struct ns_flow *f, const struct ns_tcpa_conn *tcp,
         return;
     struct ns_topflow_row row = { .f = *f, .tcp = tcp != NULL };
     if (tcp != NULL) {
+        struct ns_tcpa_metrics m;
+        ns_tcpa_conn_metrics(tcp, &m);
         for (int d = 0; d < 2; d++)
-            row.retrans += tcp->m.count[d][NS_TCPA_BIT_RETRANSMISSION] +
-                           tcp->m.count[d][NS_TCPA_BIT_FAST_RETRANSMISSION] +
-                           tcp->m.count[d][NS_TCPA_BIT_SPURIOUS_RETRANSMISSION];
-        row.rtt_samples = tcp->m.rtt_samples;
-        row.srtt_ns = tcp->m.srtt_ns;
+            row.retrans += m.count[d][NS_TCPA_BIT_RETRANSMISSION] +
+                           m.count[d][NS_TCPA_BIT_FAST_RETRANSMISSION] +
+                           m.count[d][NS_TCPA_BIT_SPURIOUS_RETRANSMISSION];
+        row.rtt_samples = m.rtt_samples;
+        row.srtt_ns = m.srtt_ns;
     }
     offer(t, &row);
 }

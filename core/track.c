@@ -1,5 +1,6 @@
 #include "track.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "community_id.h"
@@ -17,19 +18,55 @@ enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg,
     enum ns_status s = ns_flow_table_init(&t->flows, &fc, err);
     if (s != NS_STATUS_OK)
         return s;
+    t->vlan_in_key = cfg->vlan_in_key;
+    t->want_zeek = cfg->zeek;
+    t->ip_pairs = cfg->ip_pairs;
+    if (!t->ip_pairs)
+        return NS_STATUS_OK;
     s = ns_flow_table_init(&t->pairs, &fc, err);
     if (s != NS_STATUS_OK)
         ns_flow_table_fini(&t->flows);
-    t->vlan_in_key = cfg->vlan_in_key;
     return s;
 }
 
 void ns_track_fini(struct ns_track *t)
 {
     ns_flow_table_end_all(&t->flows);
-    ns_flow_table_end_all(&t->pairs);
+    if (t->ip_pairs)
+        ns_flow_table_end_all(&t->pairs);
     ns_flow_table_fini(&t->flows);
-    ns_flow_table_fini(&t->pairs);
+    if (t->ip_pairs)
+        ns_flow_table_fini(&t->pairs);
+    free(t->zeek);
+    t->zeek = NULL;
+    t->zeek_cap = 0;
+}
+
+const struct ns_zeek *ns_track_zeek(const struct ns_track *t, const struct ns_flow *f)
+{
+    /* has_zeek is set only on entries of t->flows, so the subtraction is within one array */
+    if (!f->has_zeek)
+        return NULL;
+    return &t->zeek[f - t->flows.ent];
+}
+
+/* Gives a new flow its Zeek state: the slot of its entry, grown with the table (entry
+ * indices are stable), started afresh since the entry may have held another flow. */
+static void zeek_start(struct ns_track *t, struct ns_flow *f)
+{
+    if (!t->want_zeek)
+        return;
+    size_t i = (size_t)(f - t->flows.ent);
+    if (i >= t->zeek_cap) {
+        size_t ncap = (size_t)t->flows.cap + 1;
+        struct ns_zeek *nz = ncap > i ? realloc(t->zeek, ncap * sizeof *nz) : NULL;
+        if (nz == NULL)
+            return;     /* the flow goes without conn_state and history */
+        t->zeek = nz;
+        t->zeek_cap = (uint32_t)ncap;
+    }
+    ns_zeek_init(&t->zeek[i], f->key.proto);
+    f->has_zeek = 1;
 }
 
 /* Counts one frame as traffic of f from the side `from_a` (true: A→B). The first counted
@@ -51,15 +88,17 @@ static void count(struct ns_flow *f, bool src_is_1, const struct ns_rec *rec)
 
 /* Zeek's view of the packet, in tshark's orientation (A = originator); when Zeek would
  * swap the roles, the history records '^' and A stays as tshark has it. */
-static void zeek_update(struct ns_flow *f, bool src_is_1, const struct ns_layer *l, uint32_t payload)
+static void zeek_update(struct ns_track *t, const struct ns_flow *f, bool src_is_1,
+                        const struct ns_layer *l, uint32_t payload)
 {
-    if (f->frames[0] + f->frames[1] == 1)
-        ns_zeek_init(&f->zeek, f->key.proto);
+    if (!f->has_zeek)
+        return;
+    struct ns_zeek *z = &t->zeek[f - t->flows.ent];
     bool from_a = src_is_1 == (bool)f->a_is_1;
     bool tcp = l != NULL && l->proto == NS_PROTO_TCP;
-    if (ns_zeek_update(&f->zeek, from_a, tcp ? l->u.tcp.flags : 0, tcp ? l->u.tcp.seq : 0, payload,
+    if (ns_zeek_update(z, from_a, tcp ? l->u.tcp.flags : 0, tcp ? l->u.tcp.seq : 0, payload,
                        tcp ? l->u.tcp.window : 0))
-        ns_zeek_flip(&f->zeek);
+        ns_zeek_flip(z);
 }
 
 static bool ipv6_unfinished_fragment(const struct ns_pkt *pkt, const struct ns_layer *l)
@@ -137,6 +176,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
     out->flow_id = 0;
     out->flow_dir = 0;
     out->flow = NULL;
+    out->zeek = NULL;
     out->resent_layer = -1;
     out->ntcp = 0;
     for (unsigned i = 0; i < pkt->nlayers; i++) {
@@ -145,7 +185,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         out->stream[i] = NS_TRACK_NONE;
         if (l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) {
             ip = l;
-            if (!quoted && !(l->proto == NS_PROTO_IPV6 && ipv6_unfinished_fragment(pkt, l)))
+            if (t->ip_pairs && !quoted && !(l->proto == NS_PROTO_IPV6 && ipv6_unfinished_fragment(pkt, l)))
                 count_pair(t, rec, pkt, l);
             if (!quoted) {
                 net = l;
@@ -185,8 +225,10 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
                 reused = true;
             }
         }
-        if (created)
+        if (created) {
             f->stream = t->next_stream[tcp ? 0 : 1]++;
+            zeek_start(t, f);
+        }
         out->stream[i] = f->stream;
         if (quoted)
             continue;
@@ -227,7 +269,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         if (header_broken(pkt, i))
             continue;
         count(f, sw, rec);
-        zeek_update(f, sw, l, tcp ? l->u.tcp.payload_len : (l->u.udp.len >= 8 ? l->u.udp.len - 8u : 0));
+        zeek_update(t, f, sw, l, tcp ? l->u.tcp.payload_len : (l->u.udp.len >= 8 ? l->u.udp.len - 8u : 0));
         if (tcp && out->ntcp < NS_TRACK_MAX_TCP && !(l->flags & NS_LAYER_CUT && l->hdr_len < 20))
             out->tcp[out->ntcp++] = (struct ns_track_tcp){
                 .flow = f, .layer = (uint8_t)i, .dir = sw == (bool)f->a_is_1 ? 0 : 1, .reused = reused };
@@ -248,13 +290,15 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
             struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
             if (f != NULL) {
                 const struct ns_layer *next = net + 1;
+                if (created)
+                    zeek_start(t, f);
                 if (created && next < pkt->layer + pkt->nlayers &&
                     (next->proto == NS_PROTO_ICMP || next->proto == NS_PROTO_ICMPV6)) {
                     f->icmp_type = next->u.icmp.type;
                     f->icmp_code = next->u.icmp.code;
                 }
                 count(f, sw, rec);
-                zeek_update(f, sw, NULL, 0);
+                zeek_update(t, f, sw, NULL, 0);
                 last = f;
                 last_sw = sw;
             }
@@ -262,6 +306,7 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
     }
     if (last != NULL) {
         out->flow = last;
+        out->zeek = ns_track_zeek(t, last);
         out->flow_id = last->id;
         out->flow_dir = last_sw == (bool)last->a_is_1 ? 0 : 1;
         out->flow_frames = last->frames[0] + last->frames[1];

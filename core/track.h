@@ -9,7 +9,8 @@
  *         stream's first one in that direction starts a new stream (reused ports); every
  *         unquoted IP header counts in its address pair (tunnels: outer and inner), an IPv6
  *         fragment only when it completes its datagram (NS_PKT_FRAGMENT frames are skipped).
- * Owns:   two flow tables (transport flows, IP address pairs), allocated at init.
+ * Owns:   the transport flow table, its Zeek states (cfg.zeek) in an array beside it, and the IP address-pair table when cfg.ip_pairs asks
+ *         for it (unasked, unquoted IP headers count in no pair), allocated at init.
  * Never:  prints, knows files, Wireshark or libpcap. */
 #ifndef NS_TRACK_H
 #define NS_TRACK_H
@@ -20,12 +21,17 @@
 #include "../dissectors/packet.h"
 #include "flow.h"
 #include "reader.h"
+#include "zeek.h"
 
 struct ns_track_cfg {
     uint32_t max_flows;         /* per table; required */
     int64_t idle_ns;            /* 0: never (tshark parity) */
     bool vlan_in_key;           /* VLAN ids (outer, inner) are part of flow and pair keys:
                                    keeps overlapping address spaces apart; off, as tshark */
+    bool zeek;                  /* keep Zeek's conn_state and history per flow (96 bytes
+                                   each, beside the table); off in scale mode */
+    bool ip_pairs;              /* keep the address-pair table (tshark's IPv4/IPv6
+                                   conversations): a second entry per flow, so only on demand */
     /* every flow and address pair as it ends (key.proto == 0 for an address pair) */
     void (*on_end)(const struct ns_flow *f, enum ns_flow_end why, void *arg);
     void *arg;
@@ -48,6 +54,7 @@ struct ns_track_out {
     uint8_t flow_dir;           /* 0: A→B, 1: B→A */
     uint64_t flow_frames, flow_bytes;     /* the flow so far, this frame included */
     const struct ns_flow *flow; /* valid until the next ns_track_frame() */
+    const struct ns_zeek *zeek; /* that flow's Zeek state; NULL without cfg.zeek */
     int16_t resent_layer;       /* a TCP layer whose payload starts with bytes its direction
                                    already sent, or -1 (see ns_track_frame) */
     struct ns_track_tcp tcp[NS_TRACK_MAX_TCP];
@@ -56,9 +63,14 @@ struct ns_track_out {
 
 struct ns_track {
     struct ns_flow_table flows;
-    struct ns_flow_table pairs;
+    struct ns_flow_table pairs; /* only with ip_pairs */
+    struct ns_zeek *zeek;       /* per entry of flows (with cfg.zeek), grown with it; valid
+                                   for an entry while its flow's has_zeek is set */
+    uint32_t zeek_cap;
+    bool want_zeek;
     uint32_t next_stream[2];    /* [0] TCP, [1] UDP */
     bool vlan_in_key;
+    bool ip_pairs;
 };
 
 enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg, struct ns_err *err);
@@ -68,6 +80,10 @@ void ns_track_fini(struct ns_track *t);
 /* Community ID v1 of flow f (seed 0) into out (NS_CID_LEN bytes). ICMP flows hash the type
  * and code of their first packet, from the originator, as the spec maps them. */
 void ns_track_community_id(const struct ns_flow *f, char *out);
+
+/* The Zeek state of transport flow f, or NULL (cfg.zeek off, an address pair, or no
+ * memory when f was created). Valid until the next ns_track_frame(). */
+const struct ns_zeek *ns_track_zeek(const struct ns_track *t, const struct ns_flow *f);
 
 void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
                     struct ns_track_out *out);

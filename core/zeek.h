@@ -10,8 +10,8 @@
  *         number, payload length and raw window field.
  * Out:    the conn_state string and the history string Zeek would log if the flow
  *         ended now.
- * Owns:   nothing outside the struct; no allocation, no globals. The struct lives in the
- *         caller's flow entry.
+ * Owns:   nothing outside the struct; no allocation, no globals. The struct lives where
+ *         the caller puts it (core/track.c: an array beside the flow table).
  * Full:   history holds NS_ZEEK_HIST_CAP letters; later letters are dropped and
  *         ns_zeek_history() reports the loss (Zeek's own string is unbounded).
  * Never:  prints, allocates, reads a global.

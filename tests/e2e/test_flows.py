@@ -528,6 +528,32 @@ def zeek_conn_state_history():
     eq(bad, [], "conn_state/history")
 
 
+@case
+def scale_mode_keeps_no_zeek_state():
+    # --scale keeps no Zeek state per flow (docs/flows.md, scale mode): conn_state and
+    # history are empty, in the flow records and in the per-frame fields; everything else
+    # in the record is what the full run gives.
+    recs = []
+    for i, (_, _, steps) in enumerate(ZEEK_CASES):
+        recs += exchange(BASE_US + i * 1000000, 41000 + i, steps)
+    path = write("zeek-scale.pcap", recs)
+    full, scale = os.path.join(TMP, "zeek-full.csv"), os.path.join(TMP, "zeek-scale.csv")
+    rc, _, err = run("-r", path, "-q", "--flows", full)
+    eq((rc, err), (0, ""), "exit")
+    rc, _, err = run("-r", path, "-q", "--scale", "--flows", scale)
+    eq((rc, err), (0, ""), "exit --scale")
+    fr, sr = read_flows(full), read_flows(scale)
+    eq(len(sr), len(ZEEK_CASES), "one flow per exchange")
+    eq([(r["conn_state"], r["history"]) for r in sr], [("", "")] * len(sr), "conn_state/history in scale mode")
+    base = ("ts", "community_id", "id.orig_h", "id.resp_h", "proto", "stream", "duration", "end_reason", *INT_COLS)
+    strip = lambda r: {k: r[k] for k in base}
+    eq([strip(r) for r in sr], [strip(r) for r in fr], "the other columns")
+    rc, out, err = run("-r", path, "--scale", "-T", "fields", "-e", "netscope.flow.id",
+                       "-e", "netscope.flow.state", "-e", "netscope.flow.history")
+    eq((rc, err), (0, ""), "exit -T fields")
+    eq({tuple(l.split("\t")[1:]) for l in out.splitlines()}, {("", "")}, "netscope.flow.state/history")
+
+
 # ---------------------------------------------------------------------------------------
 # 3. Port reuse: the same 4-tuple, a second SYN with another ISN after the first closed.
 

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ns_reader_open(&r, &err) != NS_STATUS_OK)
         return 0;
     /* small tables: cheap to set up per input, and eviction is exercised */
-    struct ns_engine_cfg cfg = { .max_flows = 64, .reasm_datagrams = 16, .reasm_bytes = 1u << 20 };
+    struct ns_engine_cfg cfg = { .max_flows = 64, .reasm_datagrams = 16, .reasm_bytes = 1u << 20,
+                                 .ip_pairs = true };
     if (ns_engine_init(&eng, &cfg, &err) != NS_STATUS_OK)
         return 0;
     while (ns_reader_next(&r, &rec, &err) == NS_STATUS_OK) {

@@ -207,6 +207,51 @@ static void many_flows_with_churn(void **state)
     ns_flow_table_fini(&t);
 }
 
+struct order {
+    uint64_t last, n;
+    bool sorted;
+};
+
+static void on_end_order(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+{
+    struct order *o = arg;
+    if (why != NS_FLOW_END_FINAL)
+        return;
+    if (f->id <= o->last)
+        o->sorted = false;
+    o->last = f->id;
+    o->n++;
+}
+
+/* Eviction reuses entries out of creation order: end_all must still end the flows oldest
+ * first (its sort is its own heapsort over entry indices). */
+static void end_all_sorts_reused_entries(void **state)
+{
+    (void)state;
+    struct order o = { .sorted = true };
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 997, .on_end = on_end_order, .arg = &o };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    for (uint32_t i = 1; i <= 3000; i++) {
+        get(&t, (uint16_t)i, i, &c);
+        if (i % 7 == 0)
+            get(&t, (uint16_t)(i - 5), i, &c);     /* refresh an older one: LRU != creation */
+    }
+    ns_flow_table_end_all(&t);
+    assert_true(o.sorted);
+    assert_int_equal(o.n, 997);
+    ns_flow_table_fini(&t);
+}
+
+/* The entry is the per-flow cost of every table: its packing is deliberate (flow.h). */
+static void entry_stays_packed(void **state)
+{
+    (void)state;
+    if (sizeof(void *) == 8)
+        assert_int_equal(sizeof(struct ns_flow), 136);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +263,8 @@ int main(void)
         cmocka_unit_test(restart_and_end_all_in_creation_order),
         cmocka_unit_test(init_refuses_zero_cap),
         cmocka_unit_test(many_flows_with_churn),
+        cmocka_unit_test(end_all_sorts_reused_entries),
+        cmocka_unit_test(entry_stays_packed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

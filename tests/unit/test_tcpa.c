@@ -47,6 +47,13 @@ static const struct ns_tcpa_out *seg(struct rig *r, int dir, int64_t ms, uint16_
 
 #define HAS(o, id) (((o)->flags & NS_TCPA_F(id)) != 0)
 
+static struct ns_tcpa_metrics metrics_of(const struct rig *r)
+{
+    struct ns_tcpa_metrics m;
+    ns_tcpa_conn_metrics(&r->c, &m);
+    return m;
+}
+
 static void handshake_scaling_and_wraparound(void **state)
 {
     (void)state;
@@ -66,7 +73,7 @@ static void handshake_scaling_and_wraparound(void **state)
     assert_true(o->have_irtt == false || o->irtt_ns == 20 * MS);
     assert_int_equal(o->window, 100u << 7);
     assert_int_equal(o->scale, 128);
-    assert_int_equal(r.c.first_rtt_ns, 20 * MS);
+    assert_int_equal(metrics_of(&r).first_rtt_ns, 20 * MS);
     /* 40 bytes across 2^32 */
     o = seg(&r, 0, 21, ACK | PSH, a + 1, b + 1, 40, 100, -1);
     assert_int_equal(o->rel_seq, 1);
@@ -181,7 +188,7 @@ static void rtt_last_match_wins(void **state)
      * RTT is from the first transmission */
     assert_int_equal(o->acks_frame, 1);
     assert_int_equal(o->ack_rtt_ns, 310 * MS);
-    assert_int_equal(r.c.m.rtt_samples, 1);
+    assert_int_equal(metrics_of(&r).rtt_samples, 1);
     rig_fini(&r);
 }
 
@@ -269,11 +276,12 @@ static void metrics(void **state)
     seg(&r, 1, 26, ACK, 901, 151, 0, 0, -1);                    /* RTT 16, zero window */
     seg(&r, 0, 500, ACK | PSH, 101, 901, 50, 500, -1);          /* spurious: 50 bytes */
     seg(&r, 1, 526, ACK, 901, 151, 0, 100, -1);                 /* window back after 500 ms */
-    const struct ns_tcpa_metrics *m = &r.c.m;
+    struct ns_tcpa_metrics mm = metrics_of(&r);
+    const struct ns_tcpa_metrics *m = &mm;
     assert_int_equal(m->syn_ns, 0);
     assert_int_equal(m->synack_ns, 8 * MS);
     assert_int_equal(m->ack_ns, 10 * MS);
-    assert_int_equal(r.c.first_rtt_ns, 10 * MS);
+    assert_int_equal(m->first_rtt_ns, 10 * MS);
     /* samples: SYN/ACK 8 ms, ACK of the SYN/ACK 2 ms, data 16 ms, and the resent data
      * (a new record ending at 151) 26 ms */
     assert_int_equal(m->rtt_samples, 4);
@@ -292,6 +300,59 @@ static void metrics(void **state)
     rig_fini(&r);
 }
 
+/* A lone SYN (scan, flood) takes no block from the pools; a second SYN takes the
+ * handshake block so the first SYN's time survives; a flag takes the counters. */
+static void blocks_only_when_needed(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0);
+    seg(&r, 0, 5, SYN, 100, 0, 0, 500, -1);
+    assert_null(r.c.hs);
+    assert_null(r.c.fc);
+    struct ns_tcpa_metrics m = metrics_of(&r);
+    assert_int_equal(m.syn_ns, 5 * MS);
+    assert_int_equal(m.synack_ns, -1);
+    assert_int_equal(m.count[0][NS_TCPA_BIT_RETRANSMISSION], 0);
+    const struct ns_tcpa_out *o = seg(&r, 0, 1005, SYN, 100, 0, 0, 500, -1);   /* resent */
+    assert_true(HAS(o, RETRANSMISSION));
+    assert_non_null(r.c.hs);
+    assert_non_null(r.c.fc);
+    m = metrics_of(&r);
+    assert_int_equal(m.syn_ns, 5 * MS);                  /* the first SYN, not the latest */
+    assert_int_equal(m.count[0][NS_TCPA_BIT_RETRANSMISSION], 1);
+    seg(&r, 1, 1010, SYN | ACK, 900, 101, 0, 500, -1);
+    seg(&r, 0, 1012, ACK, 101, 901, 0, 500, -1);
+    m = metrics_of(&r);
+    assert_int_equal(m.synack_ns, 1010 * MS);
+    assert_int_equal(m.ack_ns, 1012 * MS);
+    assert_int_equal(m.first_rtt_ns, 7 * MS);             /* from the latest SYN */
+    rig_fini(&r);
+    assert_int_equal(r.t.stats.metrics_lost, 0);
+}
+
+/* A zero window still open when the connection ends counts up to that time. */
+static void zero_window_open_at_finish(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0);
+    seg(&r, 0, 0, ACK, 100, 900, 0, 0, -1);
+    ns_tcpa_conn_finish(&r.c, 40 * MS);
+    assert_int_equal(metrics_of(&r).zero_window_ns[0], 40 * MS);
+    rig_fini(&r);
+}
+
+/* The engine keeps one struct ns_tcpa_conn per flow: its size is deliberate (tcpa.h). */
+static void state_stays_packed(void **state)
+{
+    (void)state;
+    if (sizeof(void *) == 8) {
+        assert_int_equal(sizeof(struct ns_tcpa_dir), 64);
+        assert_int_equal(sizeof(struct ns_tcpa_conn), 152);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +365,9 @@ int main(void)
         cmocka_unit_test(keepalive_zero_window_and_sack),
         cmocka_unit_test(pool_cap_and_release),
         cmocka_unit_test(metrics),
+        cmocka_unit_test(blocks_only_when_needed),
+        cmocka_unit_test(zero_window_open_at_finish),
+        cmocka_unit_test(state_stays_packed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

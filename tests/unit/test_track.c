@@ -72,12 +72,17 @@ static void feed(int64_t ts)
     ns_pkt_reset(&pkt);
 }
 
-static void start(void)
+static void start_with(bool ip_pairs)
 {
     memset(&rows, 0, sizeof rows);
-    struct ns_track_cfg cfg = { .max_flows = 64, .on_end = on_end, .arg = &rows };
+    struct ns_track_cfg cfg = { .max_flows = 64, .on_end = on_end, .arg = &rows, .ip_pairs = ip_pairs };
     assert_int_equal(ns_track_init(&t, &cfg, NULL), NS_STATUS_OK);
     ns_pkt_reset(&pkt);
+}
+
+static void start(void)
+{
+    start_with(true);
 }
 
 static void streams_in_order_of_appearance(void **state)
@@ -190,6 +195,21 @@ static void resent_data_is_flagged(void **state)
     ns_track_fini(&t);
 }
 
+/* Without ip_pairs no address pair is kept: only the transport flow ends. */
+static void pairs_only_on_demand(void **state)
+{
+    (void)state;
+    start_with(false);
+    ip4(&pkt, A, B, 0); tcp(&pkt, 1000, 80, 0x02, 1, 0, 0); feed(1);
+    ip4(&pkt, C, A, 0)->u.ipv4.proto = 1;
+    pkt.layer[pkt.nlayers++] = (struct ns_layer){ .proto = NS_PROTO_ICMP, .hdr_len = 8 };
+    feed(2);
+    ns_track_fini(&t);
+    assert_int_equal(rows.n, 2);                         /* TCP A<->B, ICMP C<->A */
+    for (unsigned i = 0; i < rows.n; i++)
+        assert_int_not_equal(rows.r[i].proto, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +219,7 @@ int main(void)
         cmocka_unit_test(quoted_header_gets_stream_but_no_traffic),
         cmocka_unit_test(broken_header_not_counted),
         cmocka_unit_test(resent_data_is_flagged),
+        cmocka_unit_test(pairs_only_on_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
