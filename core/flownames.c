@@ -8,11 +8,14 @@ void ns_flownames_init(struct ns_flownames *t)
     memset(t, 0, sizeof *t);
 }
 
-static void slot_clear(struct ns_flownames_slot *s)
+static void slot_clear(struct ns_flownames_rec **slot)
 {
-    free(s->dns);
-    free(s->sni);
-    memset(s, 0, sizeof *s);
+    if (*slot != NULL) {
+        free((*slot)->dns);
+        free((*slot)->sni);
+        free(*slot);
+        *slot = NULL;
+    }
 }
 
 void ns_flownames_fini(struct ns_flownames *t)
@@ -24,26 +27,30 @@ void ns_flownames_fini(struct ns_flownames *t)
     t->cap = 0;     /* the counters stay readable */
 }
 
-/* The slot of entry for flow_id, emptied if it held an older flow; NULL without memory. */
-static struct ns_flownames_slot *slot_for(struct ns_flownames *t, uint32_t entry, uint64_t flow_id)
+/* The record of entry for flow_id, replacing one of an older flow; NULL without memory. */
+static struct ns_flownames_rec *slot_for(struct ns_flownames *t, uint32_t entry, uint64_t flow_id)
 {
     if (entry >= t->cap) {
         uint32_t ncap = t->cap ? t->cap : 1024;
         while (ncap <= entry)
             ncap *= 2;
-        struct ns_flownames_slot *ns = realloc(t->slot, (size_t)ncap * sizeof *ns);
+        struct ns_flownames_rec **ns = realloc(t->slot, (size_t)ncap * sizeof *ns);
         if (ns == NULL)
             return NULL;
         memset(ns + t->cap, 0, (size_t)(ncap - t->cap) * sizeof *ns);
         t->slot = ns;
         t->cap = ncap;
     }
-    struct ns_flownames_slot *s = &t->slot[entry];
-    if (s->flow_id != flow_id) {
-        slot_clear(s);
-        s->flow_id = flow_id;
+    struct ns_flownames_rec **slot = &t->slot[entry];
+    if (*slot != NULL && (*slot)->flow_id != flow_id)
+        slot_clear(slot);
+    if (*slot == NULL) {
+        *slot = calloc(1, sizeof **slot);
+        if (*slot == NULL)
+            return NULL;
+        (*slot)->flow_id = flow_id;
     }
-    return s;
+    return *slot;
 }
 
 /* Whether list (names separated by ',') holds name. */
@@ -68,7 +75,7 @@ void ns_flownames_add(struct ns_flownames *t, uint32_t entry, uint64_t flow_id, 
         return;
     if (len > NS_FLOWNAMES_MAX_LEN)
         len = NS_FLOWNAMES_MAX_LEN;
-    struct ns_flownames_slot *s = slot_for(t, entry, flow_id);
+    struct ns_flownames_rec *s = slot_for(t, entry, flow_id);
     if (s == NULL) {
         t->dropped++;
         return;
@@ -114,14 +121,14 @@ void ns_flownames_get(const struct ns_flownames *t, uint32_t entry, uint64_t flo
                       const char **dns, const char **sni)
 {
     *dns = *sni = NULL;
-    if (entry >= t->cap || t->slot[entry].flow_id != flow_id || flow_id == 0)
+    if (entry >= t->cap || t->slot[entry] == NULL || t->slot[entry]->flow_id != flow_id)
         return;
-    *dns = t->slot[entry].dns;
-    *sni = t->slot[entry].sni;
+    *dns = t->slot[entry]->dns;
+    *sni = t->slot[entry]->sni;
 }
 
 void ns_flownames_release(struct ns_flownames *t, uint32_t entry, uint64_t flow_id)
 {
-    if (entry < t->cap && t->slot[entry].flow_id == flow_id)
+    if (entry < t->cap && t->slot[entry] != NULL && t->slot[entry]->flow_id == flow_id)
         slot_clear(&t->slot[entry]);
 }

@@ -3,10 +3,10 @@
  *         names and TLS SNI, as the dissectors give them (tshark's printable form).
  * Out:    per flow, up to NS_FLOWNAMES_MAX_DNS distinct DNS names in order of first sight
  *         and the first SNI, until the flow is released.
- * Owns:   one slot per flow-table entry (grown with the table) and, only for flows that
- *         carry names, one buffer each, allocated on the first name and grown (at most a
- *         few times) while names are added; freed when the flow ends. Flows without names
- *         cost the slot only.
+ * Owns:   one pointer per flow-table entry (grown with the table) and, only for flows that
+ *         carry names, a record and its buffers, allocated on the first name and grown (at
+ *         most a few times) while names are added; freed when the flow ends. Flows without
+ *         names cost the pointer only.
  * Never:  prints, reads a global, knows Wireshark or libpcap. */
 #ifndef NS_FLOWNAMES_H
 #define NS_FLOWNAMES_H
@@ -17,8 +17,9 @@
 #define NS_FLOWNAMES_MAX_DNS 8
 #define NS_FLOWNAMES_MAX_LEN 255   /* longer names are cut (a DNS name has at most 253) */
 
-struct ns_flownames_slot {
-    uint64_t flow_id;           /* 0: empty */
+/* The names of one flow; allocated on its first name. */
+struct ns_flownames_rec {
+    uint64_t flow_id;
     char *dns;                  /* "a,b,c": distinct names, ',' between them */
     char *sni;
     uint16_t dns_len, dns_cap;
@@ -26,7 +27,7 @@ struct ns_flownames_slot {
 };
 
 struct ns_flownames {
-    struct ns_flownames_slot *slot;
+    struct ns_flownames_rec **slot;   /* one pointer per flow-table entry: 8 bytes a flow */
     uint32_t cap;
     uint64_t dropped;           /* names not kept: limit reached or no memory */
 };
