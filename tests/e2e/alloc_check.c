@@ -81,8 +81,9 @@ static struct sizes sizes_of(const struct ns_engine *e)
              e->track.pairs.nslot + e->conn_cap + e->names.cap;
     s.pool = e->tcpa.cap;
     for (uint32_t i = 0; i < e->names.cap; i++) {
-        const struct ns_flownames_slot *sl = &e->names.slot[i];
-        s.named += (sl->sni != NULL) + (sl->dns != NULL) + sl->dns_cap;
+        const struct ns_flownames_rec *r = e->names.slot[i];
+        if (r != NULL)
+            s.named += 1 + (r->sni != NULL) + (r->dns != NULL) + r->dns_cap;
     }
     return s;
 }
