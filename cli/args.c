@@ -10,9 +10,17 @@
 void ns_args_usage(FILE *out)
 {
     fputs("Usage: netscope [options] -r FILE\n"
+          "       netscope [options] -i IFACE [-i IFACE ...] [capture filter]\n"
           "\n"
           "Input:\n"
           "  -r FILE                  read packets from a pcap or pcapng file\n"
+          "  -i IFACE                 capture live on IFACE, a name or a -D number (repeatable:\n"
+          "                           frames interleaved, frame.interface_id = the -i index)\n"
+          "  -f FILTER                BPF capture filter, live and on files (docs/live.md)\n"
+          "  -s SNAPLEN               bytes kept per packet (default 262144)\n"
+          "  -B MiB                   kernel capture buffer size\n"
+          "  -p                       no promiscuous mode\n"
+          "  -D                       list the interfaces and exit\n"
           "  -c N                     stop after N frames\n"
           "  -n                       no name resolution (netscope never resolves names)\n"
           "\n"
@@ -35,7 +43,8 @@ void ns_args_usage(FILE *out)
           "                           the --flows format whatever the extension\n"
           "  --expired-flows FILE     a JSON Lines record as each flow ends, flushed per record\n"
           "  --vlan-in-key            VLAN ids are part of flow keys (tshark: not)\n"
-          "  --idle-timeout S         a flow idle for S seconds ends (default: never, as tshark)\n"
+          "  --idle-timeout S         a flow idle for S seconds ends (default: never on files,\n"
+          "                           as tshark; live: TCP 300, the rest 60)\n"
           "  -C FILE                  configuration file (default: $XDG_CONFIG_HOME/netscope/netscope.conf,\n"
           "                           then /etc/netscope/netscope.conf; docs/config.md)\n"
           "  --print-config           print the effective configuration and exit\n"
@@ -194,15 +203,27 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             if (*end != '\0' || !(d >= 0) || d > 1e9)
                 return ns_err_set(err, NS_STATUS_USAGE, "--idle-timeout %s: expected seconds >= 0", v), -1;
             a->idle_timeout = d;
+            a->idle_timeout_set = true;
             continue;
         }
         if (arg[0] == '-' && arg[1] == '-')
             return ns_err_set(err, NS_STATUS_USAGE, "unknown option '%s'", arg), -1;
-        if (arg[0] != '-' || arg[1] == '\0')
-            return ns_err_set(err, NS_STATUS_USAGE, "unexpected argument '%s' (capture filters are not supported yet)", arg), -1;
+        if (arg[0] != '-' || arg[1] == '\0') {
+            /* tshark: the remaining arguments, joined by spaces, are the capture filter */
+            static char joined[4096];
+            if (a->capture_filter != NULL && a->capture_filter != joined)
+                return ns_err_set(err, NS_STATUS_USAGE, "capture filters were given both with -f and "
+                                  "as arguments ('%s')", arg), -1;
+            size_t n = a->capture_filter == joined ? strlen(joined) : 0;
+            if (n + strlen(arg) + 2 > sizeof joined)
+                return ns_err_set(err, NS_STATUS_USAGE, "capture filter too long"), -1;
+            snprintf(joined + n, sizeof joined - n, "%s%s", n ? " " : "", arg);
+            a->capture_filter = joined;
+            continue;
+        }
         char opt = arg[1];
         const char *val = NULL;
-        if (strchr("rcTeEGzC", opt) != NULL) {
+        if (strchr("rcTeEGzCifsB", opt) != NULL) {
             if (arg[2] != '\0')
                 val = arg + 2;
             else if (i + 1 < argc)
@@ -261,6 +282,31 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                 return ns_err_set(err, NS_STATUS_USAGE, "too many -z options"), -1;
             a->stats[a->nstats++] = val;
             break;
+        case 'i':
+            if (a->nifaces >= NS_ARGS_MAX_IFACES)
+                return ns_err_set(err, NS_STATUS_USAGE, "too many -i interfaces (at most %d)",
+                                  NS_ARGS_MAX_IFACES), -1;
+            a->ifaces[a->nifaces++] = val;
+            break;
+        case 'f':
+            if (a->capture_filter != NULL)
+                return ns_err_set(err, NS_STATUS_USAGE, "capture filters were given both with -f and "
+                                  "as arguments, or -f twice"), -1;
+            a->capture_filter = val;
+            break;
+        case 's':
+        case 'B': {
+            char *end;
+            unsigned long n = strtoul(val, &end, 10);
+            unsigned long max = opt == 's' ? 262144 : 1u << 20;
+            if (*end != '\0' || val[0] == '\0' || val[0] == '-' || n > max || (opt == 'B' && n == 0))
+                return ns_err_set(err, NS_STATUS_USAGE, "-%c %s: expected a number %s..%lu", opt, val,
+                                  opt == 's' ? "0" : "1", max), -1;
+            *(opt == 's' ? &a->snaplen : &a->buffer_mib) = (unsigned)n;
+            break;
+        }
+        case 'D': a->list_ifaces = true; break;
+        case 'p': a->no_promisc = true; break;
         case 'C': break;        /* read before parsing: ns_config_path_arg() */
         case 'n': break;
         case 'q': a->quiet = true; break;
@@ -272,11 +318,14 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
     }
     if (bad[0] != '\0')
         return ns_err_set(err, NS_STATUS_USAGE, "some fields aren't valid: %s", bad), -1;
-    if (a->help || a->version || a->list_fields || a->print_config)
+    if (a->help || a->version || a->list_fields || a->print_config || a->list_ifaces)
         return 0;
     if (a->mode == NS_OUT_FIELDS && a->nfields == 0)
         return ns_err_set(err, NS_STATUS_USAGE, "-T fields was given, but no fields with -e"), -1;
-    if (a->nfiles == 0)
-        return ns_err_set(err, NS_STATUS_USAGE, "no input: give a capture file with -r (see -h)"), -1;
+    if (a->nfiles > 0 && a->nifaces > 0)
+        return ns_err_set(err, NS_STATUS_USAGE, "-r and -i cannot be used together"), -1;
+    if (a->nfiles == 0 && a->nifaces == 0)
+        return ns_err_set(err, NS_STATUS_USAGE, "no input: give a capture file with -r or an "
+                          "interface with -i (see -h)"), -1;
     return 0;
 }

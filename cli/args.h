@@ -13,6 +13,7 @@
 
 #define NS_ARGS_MAX_FIELDS 256
 #define NS_ARGS_MAX_FILES  256
+#define NS_ARGS_MAX_IFACES 16
 
 enum ns_out_mode { NS_OUT_TEXT = 0, NS_OUT_FIELDS, NS_OUT_JSON, NS_OUT_EK };
 
@@ -46,6 +47,16 @@ struct ns_args {
     size_t nstats;
     bool help, version;
     bool print_config;                  /* --print-config */
+    bool idle_timeout_set;              /* --idle-timeout or the file's idle_timeout given:
+                                           live capture keeps it instead of its defaults */
+    /* live capture (cli/live.c) and capture filters */
+    const char *ifaces[NS_ARGS_MAX_IFACES];   /* -i, in order: frame.interface_id = index */
+    size_t nifaces;
+    const char *capture_filter;         /* -f, or tshark's trailing arguments joined */
+    unsigned snaplen;                   /* -s: 0 = 262144 */
+    unsigned buffer_mib;                /* -B: 0 = libpcap's default */
+    bool no_promisc;                    /* -p */
+    bool list_ifaces;                   /* -D */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */

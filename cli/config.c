@@ -203,6 +203,8 @@ static int load_file(struct ns_args *a, const char *path, struct ns_err *err)
             break;
         }
         gchar *v = g_key_file_get_string(kf, GROUP, names[i], NULL);
+        if (k->off == OFF(idle_timeout))
+            a->idle_timeout_set = true;     /* live capture keeps it instead of its defaults */
         if (v == NULL || set_value(a, k, g_strstrip(v)) != 0) {
             ns_err_set(err, NS_STATUS_USAGE, "%s:%u: bad value '%s' for %s (%s)", path,
                        line_of(text, names[i]), v ? v : "", names[i], k->help);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/engine.h"
 #include "args.h"
@@ -18,14 +19,25 @@
 #include "topflows.h"
 #include "input.h"
 #include "output.h"
+#include "live.h"
+#include "bpf.h"
 
 #define NS_VERSION "0.1.0"
 
 static volatile sig_atomic_t interrupted;
+/* temporary files of whole-file outputs, removed (never renamed) on a second signal */
+static const char *abort_tmp[8];
+static volatile sig_atomic_t n_abort_tmp;
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (interrupted) {
+        /* the second signal: leave now. Whole-file outputs are still temporary files and
+         * go with us; streamed ones hold whole records only. */
+        for (sig_atomic_t i = 0; i < n_abort_tmp; i++)
+            unlink(abort_tmp[i]);
+        _exit(128 + sig);
+    }
     interrupted = 1;
 }
 
@@ -53,6 +65,77 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
         ns_flows_write(s->expired, f, tcp, zeek, dns, sni, why);
 }
 
+/* Live capture and capture filters (-i, -f; cli/live.c, cli/bpf.c). */
+static struct ns_bpf file_filter;       /* -f on a file: one program per link type */
+static uint64_t file_kept;
+static struct ns_live_stats live_stats; /* kept for -z netscope,stats */
+static bool live_ran;
+
+/* -f on a file: a record the filter refuses is skipped as if it had never been captured,
+ * and the rest are numbered 1, 2, ... as in a capture taken with the filter.
+ * 1: keep, 0: skip, -1: the filter cannot be compiled for this link type (printed). */
+static int file_filter_keep(const struct ns_args *a, struct ns_rec *rec)
+{
+    if (a->capture_filter == NULL)
+        return 1;
+    if (file_filter.expr == NULL)
+        ns_bpf_init(&file_filter, a->capture_filter);
+    struct ns_err err = {{0}};
+    int m = ns_bpf_match(&file_filter, rec, &err);
+    if (m < 0) {
+        fflush(stdout);
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return -1;
+    }
+    if (m == 1)
+        rec->number = ++file_kept;
+    return m;
+}
+
+/* -i: packets from libpcap go through the engine and the per-frame sinks exactly as the
+ * records of a file do. The first SIGINT/SIGTERM stops the capture; the packets already
+ * captured are still analysed and every output is completed by main. */
+static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_output *o,
+                    struct ns_tophosts *hosts, struct ns_alerts *alerts)
+{
+    struct ns_err err = {{0}};
+    enum ns_status st;
+    struct ns_live_cfg lc = { .ifaces = a->ifaces, .nifaces = (unsigned)a->nifaces,
+                              .filter = a->capture_filter, .snaplen = a->snaplen,
+                              .buffer_mib = a->buffer_mib, .promisc = !a->no_promisc };
+    struct ns_live *l = ns_live_open(&lc, &st, &err);
+    if (l == NULL) {
+        fflush(stdout);
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return st == NS_STATUS_USAGE ? 1 : 2;
+    }
+    ns_live_print_start(l, stderr);
+    /* a person watching a terminal sees each frame as it comes */
+    bool flush_each = !a->quiet && isatty(STDOUT_FILENO);
+    struct ns_rec rec;
+    enum ns_status s;
+    int rc = 0;
+    while ((s = ns_live_next(l, &rec, &interrupted, &err)) == NS_STATUS_OK) {
+        const struct ns_frame *f = ns_engine_feed(eng, &rec);
+        ns_output_frame(o, f);
+        ns_tophosts_frame(hosts, f);
+        ns_alerts_frame(alerts, f);
+        if (flush_each)
+            fflush(stdout);
+        if (a->count != 0 && eng->stats.frames >= a->count)
+            break;
+    }
+    if (s < 0) {
+        fflush(stdout);
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        rc = 2;
+    }
+    ns_live_close(l, &live_stats);
+    live_ran = true;
+    ns_live_print_counts(&live_stats, stderr);
+    return rc;
+}
+
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
                     struct ns_output *o, struct ns_tophosts *hosts, struct ns_alerts *alerts)
 {
@@ -67,6 +150,14 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
     enum ns_status s = NS_STATUS_OK;
     int rc = 0;
     while (!interrupted && (s = ns_reader_next(&in.reader, &rec, &err)) == NS_STATUS_OK) {
+        int keep = file_filter_keep(a, &rec);
+        if (keep <= 0) {
+            if (keep < 0) {
+                rc = 1;
+                break;
+            }
+            continue;
+        }
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
         ns_output_frame(o, f);
         ns_tophosts_frame(hosts, f);
@@ -110,6 +201,13 @@ int main(int argc, char **argv)
     }
     if (args.list_fields) {
         ns_output_field_list(stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
+    if (args.list_ifaces) {
+        if (ns_live_list(stdout, &err) != 0) {
+            fprintf(stderr, "netscope: %s\n", err.msg);
+            return 2;
+        }
         return fflush(stdout) == 0 ? 0 : 2;
     }
     if (args.nfiles > 1) {
@@ -168,6 +266,7 @@ int main(int argc, char **argv)
             return 2;
         }
         sinks.flows = &flows;
+        abort_tmp[n_abort_tmp++] = flows.tmp;
     }
     /* Ctrl-C ends the run like the end of the file: what was read is reported and every
      * output is completed, so nothing is left half written. */
@@ -187,6 +286,10 @@ int main(int argc, char **argv)
                                  .no_tcp_analysis = args.scale,
                                  .no_zeek = args.scale, .no_anomaly = args.no_alerts,
                                  .max_flows = args.max_flows };
+    if (args.nifaces > 0 && !args.idle_timeout_set) {
+        cfg.idle_ns = 60 * (int64_t)1000000000;         /* live: UDP and the rest, 1 min */
+        cfg.idle_tcp_ns = 300 * (int64_t)1000000000;    /* TCP, 5 min (docs/flows.md) */
+    }
     cfg.anomaly.syn_count = args.syn_flood_count;
     cfg.anomaly.syn_sources = args.syn_flood_sources;
     cfg.anomaly.syn_window_ns = (int64_t)(args.syn_flood_window * 1e9);
@@ -200,7 +303,8 @@ int main(int argc, char **argv)
     }
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
-    int rc = run_file(&args, args.files[0], &eng, &o, &hosts, &alerts);
+    int rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts)
+                              : run_file(&args, args.files[0], &eng, &o, &hosts, &alerts);
     ns_output_end(&o);
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
     /* an input that could not be read at all leaves no flow file behind */
@@ -227,10 +331,11 @@ int main(int argc, char **argv)
     ns_alerts_print(&alerts, stdout, eng.first_ts_ns);
     ns_alerts_free(&alerts);
     if (want_stats)
-        ns_stats_print(&eng, stdout);
+        ns_stats_print(&eng, live_ran ? &live_stats : NULL, stdout);
     ns_tophosts_print(&hosts, stdout);
     ns_tophosts_free(&hosts);
     ns_conv_free(&conv);
+    ns_bpf_fini(&file_filter);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "netscope: error writing the output\n");
         return 2;

@@ -17,11 +17,21 @@ bool ns_stats_want(bool *want, const char *spec)
     return true;
 }
 
-void ns_stats_print(const struct ns_engine *e, FILE *out)
+void ns_stats_print(const struct ns_engine *e, const struct ns_live_stats *live, FILE *out)
 {
     const struct ns_engine_stats *s = &e->stats;
     fputs("================================================================================\n", out);
     fputs("netscope statistics\n", out);
+    for (unsigned i = 0; live != NULL && i < live->n; i++) {
+        const struct ns_live_if_stats *c = &live->ifs[i];
+        fprintf(out, "Capture: interface %u, %s\n", i, c->name);
+        row(out, "packets captured", c->captured);
+        if (!c->have_pcap)
+            continue;                   /* pcap_stats() failed: no counter is better than 0 */
+        row(out, "packets received (ps_recv)", c->recv);
+        row(out, "dropped by the kernel (ps_drop)", c->drop);
+        row(out, "dropped by the interface (ps_ifdrop)", c->ifdrop);
+    }
     fputs("Frames\n", out);
     row(out, "records", s->frames);
     row(out, "packets", s->packets);

@@ -7,10 +7,12 @@
 #include <stdio.h>
 
 #include "../core/engine.h"
+#include "live.h"
 
 /* True (and *want set) when spec is "netscope,stats". */
 bool ns_stats_want(bool *want, const char *spec);
-/* Prints after the run; the engine's tables may be finished (their counters stay). */
-void ns_stats_print(const struct ns_engine *e, FILE *out);
+/* Prints after the run; the engine's tables may be finished (their counters stay).
+ * live: the capture's counters per interface (a "Capture" section), or NULL for files. */
+void ns_stats_print(const struct ns_engine *e, const struct ns_live_stats *live, FILE *out);
 
 #endif

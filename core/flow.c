@@ -42,21 +42,39 @@ static bool key_eq(const struct ns_flow_key *a, const struct ns_flow_key *b)
     return memcmp(a, b, sizeof *a) == 0;
 }
 
+/* The recency list of entry i: 1 for TCP when TCP has a timeout of its own, else 0. */
+static unsigned list_of(const struct ns_flow_table *t, uint32_t i)
+{
+    return t->split && t->ent[i].key.proto == 6;
+}
+
 static void lru_unlink(struct ns_flow_table *t, uint32_t i)
 {
     struct ns_flow *f = &t->ent[i];
-    if (f->lru_prev) t->ent[f->lru_prev].lru_next = f->lru_next; else t->lru_head = f->lru_next;
-    if (f->lru_next) t->ent[f->lru_next].lru_prev = f->lru_prev; else t->lru_tail = f->lru_prev;
+    unsigned l = list_of(t, i);
+    if (f->lru_prev) t->ent[f->lru_prev].lru_next = f->lru_next; else t->lru_head[l] = f->lru_next;
+    if (f->lru_next) t->ent[f->lru_next].lru_prev = f->lru_prev; else t->lru_tail[l] = f->lru_prev;
     f->lru_prev = f->lru_next = 0;
 }
 
 static void lru_append(struct ns_flow_table *t, uint32_t i)
 {
     struct ns_flow *f = &t->ent[i];
-    f->lru_prev = t->lru_tail;
+    unsigned l = list_of(t, i);
+    f->lru_prev = t->lru_tail[l];
     f->lru_next = 0;
-    if (t->lru_tail) t->ent[t->lru_tail].lru_next = i; else t->lru_head = i;
-    t->lru_tail = i;
+    if (t->lru_tail[l]) t->ent[t->lru_tail[l]].lru_next = i; else t->lru_head[l] = i;
+    t->lru_tail[l] = i;
+}
+
+/* The least recently seen flow of the table. With two lists, the older of their heads by
+ * last-lookup time (seen exists whenever the lists are split: a timeout is set). */
+static uint32_t lru_oldest(const struct ns_flow_table *t)
+{
+    uint32_t a = t->lru_head[0], b = t->lru_head[1];
+    if (a == 0 || b == 0)
+        return a != 0 ? a : b;
+    return t->seen[b] < t->seen[a] ? b : a;
 }
 
 /* The slot holding entry i (which must be in the index). */
@@ -158,11 +176,17 @@ enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_
     t->nslot = 16;
     while (t->nslot < 2 * t->cap)
         t->nslot *= 2;
+    if (cfg->idle_ns < 0 || cfg->idle_tcp_ns < 0)
+        return ns_err_set(err, NS_STATUS_USAGE, "flow table: idle timeouts must be >= 0");
+    t->idle[0] = cfg->idle_ns;
+    t->idle[1] = cfg->idle_tcp_ns ? cfg->idle_tcp_ns : cfg->idle_ns;
+    t->split = t->idle[1] != t->idle[0];
+    bool timed = t->idle[0] > 0 || t->idle[1] > 0;
     t->ent = calloc((size_t)t->cap + 1, sizeof *t->ent);
     t->slot = calloc(t->nslot, sizeof *t->slot);
-    if (cfg->idle_ns > 0)
+    if (timed)
         t->seen = calloc((size_t)t->cap + 1, sizeof *t->seen);
-    if (t->ent == NULL || t->slot == NULL || (cfg->idle_ns > 0 && t->seen == NULL)) {
+    if (t->ent == NULL || t->slot == NULL || (timed && t->seen == NULL)) {
         ns_flow_table_fini(t);
         return ns_err_set(err, NS_STATUS_CAP, "flow table: cannot allocate %u entries", t->cap);
     }
@@ -189,10 +213,11 @@ static uint32_t new_entry(struct ns_flow_table *t)
         return i;
     }
     if (t->used == t->cap && !grow(t)) {
-        if (t->lru_head == 0)
+        uint32_t old = lru_oldest(t);
+        if (old == 0)
             return 0;
         t->stats.evicted++;
-        end_flow(t, t->lru_head, NS_FLOW_END_EVICTED);
+        end_flow(t, old, NS_FLOW_END_EVICTED);
         uint32_t i = t->free_head;
         t->free_head = t->ent[i].lru_next;
         return i;
@@ -229,12 +254,14 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
     uint32_t h = key_hash(k), mask = t->nslot - 1;
     *created = false;
     /* Idle flows end as packet time passes them, not only when their key comes back:
-     * the recency list holds the longest-untouched flow at its head. */
-    while (t->cfg.idle_ns > 0 && t->lru_head != 0 &&
-           ts_ns - t->seen[t->lru_head] > t->cfg.idle_ns) {
-        t->stats.timed_out++;
-        end_flow(t, t->lru_head, NS_FLOW_END_IDLE);
-    }
+     * each recency list holds its longest-untouched flow at its head, and every flow of a
+     * list has the same timeout, so a sweep stops at the first head still in time. */
+    for (unsigned l = 0; l < 2; l++)
+        while (t->idle[l] > 0 && t->lru_head[l] != 0 &&
+               ts_ns - t->seen[t->lru_head[l]] > t->idle[l]) {
+            t->stats.timed_out++;
+            end_flow(t, t->lru_head[l], NS_FLOW_END_IDLE);
+        }
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint32_t i = t->slot[s];
         if (i == 0)
@@ -243,7 +270,8 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
         if (f->hash != h || !key_eq(&f->key, k))
             continue;
         if (t->seen != NULL) {
-            if (ts_ns - t->seen[i] > t->cfg.idle_ns) {
+            int64_t idle = t->idle[list_of(t, i)];
+            if (idle > 0 && ts_ns - t->seen[i] > idle) {
                 t->stats.timed_out++;
                 end_flow(t, i, NS_FLOW_END_IDLE);
                 break;

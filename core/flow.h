@@ -2,15 +2,20 @@
  * In:     a canonical key per packet (ns_flow_key_make), in capture order.
  * Out:    the flow the packet belongs to, created on first sight; a struct ns_flow * stays
  *         valid until the next ns_flow_table_get() (the table may grow or evict).
- * Owns:   an entry array, an index and (with cfg.idle_ns) a last-lookup time per entry,
+ * Owns:   an entry array, an index and (with an idle timeout) a last-lookup time per entry,
  *         allocated in init (initial capacity), grown by doubling up to cfg.max_flows;
  *         never allocated per packet otherwise. Ending every flow (end_all) needs no
  *         memory when entries are in creation order, else 4 bytes per live flow.
- * Full:   at max_flows the least recently seen flow is evicted, counted in stats.evicted.
+ * Full:   at max_flows the least recently seen flow is evicted, counted in stats.evicted
+ *         (with two recency lists: the older of their heads).
  * Idle:   with cfg.idle_ns > 0 a flow not seen for that long ends (counted in
  *         stats.timed_out) as soon as any later packet's time passes that mark, in the order
  *         the flows were last seen, and a packet with its key starts a new flow; 0 keeps one
- *         flow per key forever, as Wireshark does. Time is packet time, never the clock.
+ *         flow per key forever, as Wireshark does. TCP flows may have their own timeout
+ *         (cfg.idle_tcp_ns: live capture ends idle TCP after 5 min, the rest after 1 min);
+ *         then TCP and the others are kept in two recency lists, each swept from its own
+ *         head, so a long-timeout flow never hides an expired short-timeout one. Time is
+ *         packet time, never the clock.
  * Never:  prints, reads a global, knows Wireshark or libpcap. */
 #ifndef NS_FLOW_H
 #define NS_FLOW_H
@@ -75,6 +80,8 @@ struct ns_flow_cfg {
     void *arg;
     uint32_t initial;           /* initial capacity (0: min(max_flows, 1024)) */
     int64_t idle_ns;            /* 0 = never split on idle (tshark parity) */
+    int64_t idle_tcp_ns;        /* TCP flows (proto 6) only; 0 = idle_ns. With idle_ns 0 and
+                                   this set, only TCP flows end on idle */
 };
 
 struct ns_flow_stats {
@@ -92,11 +99,13 @@ struct ns_flow_table {
                                    index is stable while its flow lives, so owners keep
                                    side arrays of per-flow state indexed by it */
     uint32_t *slot;             /* open addressing: entry index or 0; nslot = 2 * cap, power of 2 */
-    int64_t *seen;              /* per entry, with cfg.idle_ns only: the last time its key was
-                                   looked up (quoted and refused headers too), which ends it */
+    int64_t *seen;              /* per entry, with an idle timeout only: the last time its key
+                                   was looked up (quoted and refused headers too), which ends it */
+    int64_t idle[2];            /* timeout per recency list; 0 = never */
+    bool split;                 /* TCP has a timeout of its own: list 1 holds TCP flows */
     uint32_t cap, nslot, used;  /* used: entries handed out (slots 1..used) */
     uint32_t free_head;         /* freed entries, chained through lru_next */
-    uint32_t lru_head, lru_tail;   /* head = least recently seen */
+    uint32_t lru_head[2], lru_tail[2];   /* head = least recently seen; [1] only when split */
     uint64_t next_id;
 };
 

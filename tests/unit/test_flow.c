@@ -149,6 +149,109 @@ static void idle_timeout_starts_new_flow(void **state)
     ns_flow_table_fini(&t);
 }
 
+static struct ns_flow *get_proto(struct ns_flow_table *t, uint8_t proto, uint16_t sport, int64_t ts,
+                                 bool *created)
+{
+    struct ns_flow_key k;
+    bool sw;
+    ns_flow_key_make(&k, 4, proto, A4, sport, B4, 80, &sw);
+    return ns_flow_table_get(t, &k, sw, ts, created);
+}
+
+/* TCP 300, the rest 100: a TCP flow idle at the head of the table's recency order must not
+ * shelter an older-than-its-timeout UDP flow behind it (one list would stop at the TCP). */
+static void idle_timeouts_per_protocol(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 8, .idle_ns = 100, .idle_tcp_ns = 300,
+                               .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    assert_true(t.split);
+    bool c;
+    get_proto(&t, 6, 1, 0, &c);                  /* TCP, id 1: least recently seen of all */
+    get_proto(&t, 17, 2, 10, &c);                /* UDP, id 2 */
+    get_proto(&t, 1, 3, 20, &c);                 /* ICMP, id 3: "other", 100 */
+    get_proto(&t, 17, 4, 150, &c);               /* UDP, id 4: its time ends 2 and 3, not 1 */
+    assert_int_equal(e.n, 2);
+    assert_int_equal(e.id[0], 2);
+    assert_int_equal(e.id[1], 3);
+    assert_int_equal(e.why[0], NS_FLOW_END_IDLE);
+    assert_int_equal(t.stats.active, 2);
+    struct ns_flow *f = get_proto(&t, 6, 1, 290, &c);   /* TCP idle 290 < 300: same flow */
+    assert_false(c);
+    assert_int_equal(f->id, 1);
+    assert_int_equal(e.n, 3);                    /* ...while UDP 4 (idle 140) ended */
+    assert_int_equal(e.id[2], 4);
+    f = get_proto(&t, 17, 5, 591, &c);           /* TCP idle 301: ended by the sweep */
+    assert_int_equal(e.n, 4);
+    assert_int_equal(e.id[3], 1);
+    assert_int_equal(t.stats.timed_out, 4);
+    assert_int_equal(t.stats.active, 1);
+    /* a returning key past its own timeout starts a new flow, within it does not */
+    f = get_proto(&t, 17, 5, 691, &c);           /* exactly 100: same flow */
+    assert_false(c);
+    f = get_proto(&t, 17, 5, 792, &c);
+    assert_true(c);
+    assert_int_equal(e.why[4], NS_FLOW_END_IDLE);
+    ns_flow_table_fini(&t);
+}
+
+/* Only TCP times out (idle_ns 0): other flows live forever; with both equal there is one
+ * list, as before. */
+static void idle_timeout_tcp_only(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 8, .idle_tcp_ns = 50, .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    get_proto(&t, 17, 1, 0, &c);
+    get_proto(&t, 6, 2, 0, &c);
+    get_proto(&t, 17, 3, 1000, &c);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.id[0], 2);
+    struct ns_flow *f = get_proto(&t, 17, 1, 5000, &c);
+    assert_false(c);
+    assert_int_equal(f->id, 1);
+    ns_flow_table_fini(&t);
+
+    struct ns_flow_cfg same = { .max_flows = 8, .idle_ns = 50, .idle_tcp_ns = 50 };
+    assert_int_equal(ns_flow_table_init(&t, &same, NULL), NS_STATUS_OK);
+    assert_false(t.split);
+    ns_flow_table_fini(&t);
+    struct ns_flow_cfg neg = { .max_flows = 8, .idle_tcp_ns = -1 };
+    struct ns_err err;
+    assert_int_equal(ns_flow_table_init(&t, &neg, &err), NS_STATUS_USAGE);
+}
+
+/* With two lists the table is still full at its cap: the least recently seen flow of
+ * either list goes first. */
+static void eviction_spans_both_lists(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 3, .idle_ns = 1000, .idle_tcp_ns = 5000,
+                               .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    get_proto(&t, 17, 1, 1, &c);                 /* UDP 1 */
+    get_proto(&t, 6, 2, 2, &c);                  /* TCP 2 */
+    get_proto(&t, 17, 3, 3, &c);                 /* UDP 3 */
+    get_proto(&t, 17, 1, 4, &c);                 /* UDP 1 refreshed: TCP 2 is now the oldest */
+    get_proto(&t, 17, 4, 5, &c);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.id[0], 2);
+    assert_int_equal(e.why[0], NS_FLOW_END_EVICTED);
+    get_proto(&t, 6, 5, 6, &c);                  /* then UDP 3, from the other list */
+    assert_int_equal(e.id[1], 3);
+    assert_int_equal(t.stats.evicted, 2);
+    ns_flow_table_fini(&t);
+}
+
 static void restart_and_end_all_in_creation_order(void **state)
 {
     (void)state;
@@ -260,6 +363,9 @@ int main(void)
         cmocka_unit_test(grows_by_doubling_up_to_cap),
         cmocka_unit_test(full_table_evicts_least_recent),
         cmocka_unit_test(idle_timeout_starts_new_flow),
+        cmocka_unit_test(idle_timeouts_per_protocol),
+        cmocka_unit_test(idle_timeout_tcp_only),
+        cmocka_unit_test(eviction_spans_both_lists),
         cmocka_unit_test(restart_and_end_all_in_creation_order),
         cmocka_unit_test(init_refuses_zero_cap),
         cmocka_unit_test(many_flows_with_churn),

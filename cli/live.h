@@ -1,0 +1,80 @@
+/* cli/live.h: live capture through libpcap (-i, -D, -s, -B, -p, -f).
+ * In:     interface names (or -D numbers), in -i order, and the capture options.
+ * Out:    one struct ns_rec per captured packet, as the file reader gives them: times in
+ *         nanoseconds (libpcap's nanosecond precision when the interface has it), link type
+ *         per interface, interface_id = the -i index, frame numbers 1, 2, ... over all
+ *         interfaces. With several interfaces, packets are merged in arrival order: each
+ *         interface holds at most one packet read ahead, and the earliest of those goes
+ *         first. rec->data is valid until the next ns_live_next().
+ * Owns:   one pcap handle per interface, non-blocking, immediate mode, waited on with
+ *         poll(); the per-interface counters. Nothing is allocated per packet.
+ * Stop:   ns_live_next() checks *stop between packets and while it waits (a signal
+ *         interrupts the wait); once *stop is set it returns what the interfaces already
+ *         hold (at most NS_LIVE_DRAIN packets), then NS_STATUS_END.
+ * Errors: a bad capture filter (NS_STATUS_USAGE: exit 1) or an interface that cannot be
+ *         opened or fails while capturing (exit 2): one sentence in err naming it. */
+#ifndef NS_CLI_LIVE_H
+#define NS_CLI_LIVE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/reader.h"
+#include "../core/status.h"
+
+#define NS_LIVE_MAX_IF   16
+#define NS_LIVE_SNAPLEN  262144     /* tshark's default; also NS_READER_MAX_CAPLEN */
+#define NS_LIVE_DRAIN    65536      /* packets still read after a stop */
+
+struct ns_live_cfg {
+    const char *const *ifaces;  /* names, or numbers from ns_live_list() */
+    unsigned nifaces;           /* 1..NS_LIVE_MAX_IF */
+    const char *filter;         /* BPF capture filter, or NULL */
+    unsigned snaplen;           /* 0: NS_LIVE_SNAPLEN */
+    unsigned buffer_mib;        /* 0: libpcap's default */
+    bool promisc;
+};
+
+/* What each interface saw; kept after ns_live_close() for -z netscope,stats. */
+struct ns_live_if_stats {
+    char name[64];
+    int linktype;
+    bool nano;                  /* nanosecond timestamps */
+    uint64_t captured;          /* packets handed to netscope */
+    bool have_pcap;             /* pcap_stats() answered */
+    uint64_t recv;              /* ps_recv: packets the kernel filter passed */
+    uint64_t drop;              /* ps_drop: dropped by the kernel (buffer full) */
+    uint64_t ifdrop;            /* ps_ifdrop: dropped by the interface or its driver */
+};
+
+struct ns_live_stats {
+    unsigned n;
+    struct ns_live_if_stats ifs[NS_LIVE_MAX_IF];
+};
+
+struct ns_live;
+
+/* Opens, configures and activates every interface and sets the filter on each. NULL on
+ * failure, with err filled and *status NS_STATUS_USAGE (bad filter, unknown interface
+ * number) or NS_STATUS_FORMAT (cannot capture). */
+struct ns_live *ns_live_open(const struct ns_live_cfg *cfg, enum ns_status *status,
+                             struct ns_err *err);
+
+/* The next packet, NS_STATUS_END after a stop, or NS_STATUS_FORMAT when an interface fails. */
+enum ns_status ns_live_next(struct ns_live *l, struct ns_rec *rec, const volatile sig_atomic_t *stop,
+                            struct ns_err *err);
+
+/* Reads the kernel's counters (pcap_stats) into st, closes every handle and frees l. */
+void ns_live_close(struct ns_live *l, struct ns_live_stats *st);
+
+/* "Capturing on 'eth0'" and, at the end, "N packets captured" / "N packets dropped", as
+ * tshark prints them on stderr. */
+void ns_live_print_start(const struct ns_live *l, FILE *out);
+void ns_live_print_counts(const struct ns_live_stats *st, FILE *out);
+
+/* -D: "1. eth0", "3. lo (Loopback)", ... as tshark lists them. */
+int ns_live_list(FILE *out, struct ns_err *err);
+
+#endif
