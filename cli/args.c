@@ -15,6 +15,9 @@ void ns_args_usage(FILE *out)
           "  -r FILE                  read packets from a pcap or pcapng file\n"
           "  -c N                     stop after N frames\n"
           "  -n                       no name resolution (netscope never resolves names)\n"
+          "  -a duration:S|filesize:KB|packets:N|files:N\n"
+          "                           stop after S s of packet time, KB kB or N packets written,\n"
+          "                           or N files (docs/writing.md)\n"
           "\n"
           "Output:\n"
           "  -T fields|json|ek|text   output format (default: text, one summary line per frame)\n"
@@ -25,6 +28,13 @@ void ns_args_usage(FILE *out)
           "  -E aggregator=,|/s|C     joins several occurrences (default ,)\n"
           "  -E quote=d|s|n           quote values with \" or ' or not at all (default n)\n"
           "  -q                       no per-frame output\n"
+          "  -w FILE                  write the packets to FILE (pcapng; - is stdout); no per-frame\n"
+          "                           output then unless -P; SIGHUP starts a new file\n"
+          "  -F pcapng|pcap           the -w format (default pcapng)\n"
+          "  -b filesize:KB|duration:S|packets:N|files:N\n"
+          "                           ring buffer: a new file after KB kB, S s of packet time or\n"
+          "                           N packets; keep the last N files (docs/writing.md)\n"
+          "  -P                       print per-frame output even with -w\n"
           "  -z conv,tcp|conv,udp|conv,ip|conv,ipv6\n"
           "                           conversation table, as tshark's, with exact byte counts\n"
           "  -z netscope,flows[,N]    the N flows with the most bytes (default 10)\n"
@@ -202,7 +212,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             return ns_err_set(err, NS_STATUS_USAGE, "unexpected argument '%s' (capture filters are not supported yet)", arg), -1;
         char opt = arg[1];
         const char *val = NULL;
-        if (strchr("rcTeEGzC", opt) != NULL) {
+        if (strchr("rcTeEGzCwFba", opt) != NULL) {
             if (arg[2] != '\0')
                 val = arg + 2;
             else if (i + 1 < argc)
@@ -262,6 +272,11 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             a->stats[a->nstats++] = val;
             break;
         case 'C': break;        /* read before parsing: ns_config_path_arg() */
+        case 'w': case 'F': case 'b': case 'a':
+            if (ns_writer_option(&a->write, opt, val, err) != 0)
+                return -1;
+            break;
+        case 'P': a->print_packets = true; break;
         case 'n': break;
         case 'q': a->quiet = true; break;
         case 'h': a->help = true; break;
@@ -278,5 +293,9 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         return ns_err_set(err, NS_STATUS_USAGE, "-T fields was given, but no fields with -e"), -1;
     if (a->nfiles == 0)
         return ns_err_set(err, NS_STATUS_USAGE, "no input: give a capture file with -r (see -h)"), -1;
+    if (ns_writer_check(&a->write, err) != 0)
+        return -1;
+    if (a->write.path != NULL && !a->print_packets)
+        a->quiet = true;        /* tshark: -w prints no frames unless -P */
     return 0;
 }
