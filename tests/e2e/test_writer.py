@@ -13,6 +13,7 @@ import argparse
 import concurrent.futures
 import glob
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -492,6 +493,10 @@ def sighup_rotates_to_a_numbered_file():
 
 
 failed = [r for r in results if r[1]]
+if failed:
+    print(f"files kept in {TMP}")
+else:
+    shutil.rmtree(TMP, ignore_errors=True)
 print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
 for name, why in failed:
     print(f"  {name}: {why}")
