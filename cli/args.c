@@ -23,6 +23,9 @@ void ns_args_usage(FILE *out)
           "  -D                       list the interfaces and exit\n"
           "  -c N                     stop after N frames\n"
           "  -n                       no name resolution (netscope never resolves names)\n"
+          "  -a duration:S|filesize:KB|packets:N|files:N\n"
+          "                           stop after S s of packet time, KB kB or N packets written,\n"
+          "                           or N files (docs/writing.md)\n"
           "\n"
           "Output:\n"
           "  -T fields|json|ek|text   output format (default: text, one summary line per frame)\n"
@@ -33,6 +36,13 @@ void ns_args_usage(FILE *out)
           "  -E aggregator=,|/s|C     joins several occurrences (default ,)\n"
           "  -E quote=d|s|n           quote values with \" or ' or not at all (default n)\n"
           "  -q                       no per-frame output\n"
+          "  -w FILE                  write the packets to FILE (pcapng; - is stdout); no per-frame\n"
+          "                           output then unless -P; SIGHUP starts a new file\n"
+          "  -F pcapng|pcap           the -w format (default pcapng)\n"
+          "  -b filesize:KB|duration:S|packets:N|files:N\n"
+          "                           ring buffer: a new file after KB kB, S s of packet time or\n"
+          "                           N packets; keep the last N files (docs/writing.md)\n"
+          "  -P                       print per-frame output even with -w\n"
           "  -z conv,tcp|conv,udp|conv,ip|conv,ipv6\n"
           "                           conversation table, as tshark's, with exact byte counts\n"
           "  -z netscope,flows[,N]    the N flows with the most bytes (default 10)\n"
@@ -223,7 +233,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         }
         char opt = arg[1];
         const char *val = NULL;
-        if (strchr("rcTeEGzCifsB", opt) != NULL) {
+        if (strchr("rcTeEGzCifsBwFba", opt) != NULL) {
             if (arg[2] != '\0')
                 val = arg + 2;
             else if (i + 1 < argc)
@@ -308,6 +318,11 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         case 'D': a->list_ifaces = true; break;
         case 'p': a->no_promisc = true; break;
         case 'C': break;        /* read before parsing: ns_config_path_arg() */
+        case 'w': case 'F': case 'b': case 'a':
+            if (ns_writer_option(&a->write, opt, val, err) != 0)
+                return -1;
+            break;
+        case 'P': a->print_packets = true; break;
         case 'n': break;
         case 'q': a->quiet = true; break;
         case 'h': a->help = true; break;
@@ -327,5 +342,12 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
     if (a->nfiles == 0 && a->nifaces == 0)
         return ns_err_set(err, NS_STATUS_USAGE, "no input: give a capture file with -r or an "
                           "interface with -i (see -h)"), -1;
+    if (a->nifaces > 0 && a->write.path != NULL)
+        return ns_err_set(err, NS_STATUS_USAGE, "-w with -i is not supported yet: capture to a "
+                          "file with tcpdump or dumpcap, or write from -r"), -1;
+    if (ns_writer_check(&a->write, err) != 0)
+        return -1;
+    if (a->write.path != NULL && !a->print_packets)
+        a->quiet = true;        /* tshark: -w prints no frames unless -P */
     return 0;
 }

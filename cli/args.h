@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "../core/status.h"
+#include "writer.h"
 
 #define NS_ARGS_MAX_FIELDS 256
 #define NS_ARGS_MAX_FILES  256
@@ -57,6 +58,8 @@ struct ns_args {
     unsigned buffer_mib;                /* -B: 0 = libpcap's default */
     bool no_promisc;                    /* -p */
     bool list_ifaces;                   /* -D */
+    struct ns_writer_cfg write;         /* -w, -F, -b, -a (docs/writing.md) */
+    bool print_packets;                 /* -P: per-frame output even with -w (as tshark) */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */

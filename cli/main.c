@@ -21,6 +21,7 @@
 #include "output.h"
 #include "live.h"
 #include "bpf.h"
+#include "writer.h"
 
 #define NS_VERSION "0.1.0"
 
@@ -137,7 +138,8 @@ static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_ou
 }
 
 static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
-                    struct ns_output *o, struct ns_tophosts *hosts, struct ns_alerts *alerts)
+                    struct ns_output *o, struct ns_tophosts *hosts, struct ns_alerts *alerts,
+                    struct ns_writer *w)
 {
     struct ns_input in;
     struct ns_err err = {{0}};
@@ -159,10 +161,14 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
             continue;
         }
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
+        /* -w and -a: a frame that is printed is also written; a write error or -a ends the run */
+        enum ns_writer_step ws = ns_writer_frame(w, &in.reader, f);
+        if (ws == NS_WRITER_STOP || ws == NS_WRITER_ERROR)
+            break;
         ns_output_frame(o, f);
         ns_tophosts_frame(hosts, f);
         ns_alerts_frame(alerts, f);
-        if (a->count != 0 && eng->stats.frames >= a->count)
+        if (ws == NS_WRITER_LAST || (a->count != 0 && eng->stats.frames >= a->count))
             break;
     }
     if (s < 0) {
@@ -237,6 +243,13 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    static struct ns_writer writer;     /* -w, -b, -a: before anything is printed (-w -) */
+    if (ns_writer_open(&writer, &args.write, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return 2;
+    }
+    if (args.write.path != NULL)
+        signal(SIGHUP, ns_writer_on_sighup);
     if (ns_tophosts_init(&hosts, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         return 2;
@@ -304,7 +317,14 @@ int main(int argc, char **argv)
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
     int rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts)
-                              : run_file(&args, args.files[0], &eng, &o, &hosts, &alerts);
+                              : run_file(&args, args.files[0], &eng, &o, &hosts, &alerts, &writer);
+    char note[512];     /* an input that could not be read at all leaves no capture behind */
+    if (ns_writer_close(&writer, eng.stats.frames > 0 || rc == 0, &err, note, sizeof note) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        rc = 2;
+    } else if (note[0] != '\0') {
+        fprintf(stderr, "netscope: %s\n", note);
+    }
     ns_output_end(&o);
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
     /* an input that could not be read at all leaves no flow file behind */

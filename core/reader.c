@@ -291,6 +291,8 @@ static enum ns_status pcapng_idb(struct ns_reader *r, struct ns_err *err, size_t
     ns_cur_skip(body, 2);                   /* reserved */
     ifc.snaplen = rd32(body, be);
     ifc.tsres = 6;                          /* no if_tsresol: microseconds */
+    ifc.opt_off = (uint64_t)(body->p - r->buf);
+    ifc.opt_len = (uint32_t)body->len;
 
     while (body->len >= 4) {
         uint16_t code = rd16(body, be);

@@ -45,6 +45,8 @@ struct ns_reader_if {
     uint8_t tsres_pow2;         /* 1: resolution is 2^-tsres; 0: 10^-tsres */
     uint8_t tsres;
     int64_t tsoffset_s;         /* if_tsoffset, seconds */
+    uint64_t opt_off;           /* pcapng: the IDB's options inside the buffer (writers copy */
+    uint32_t opt_len;           /* if_name and the like from there); 0 = none */
 };
 
 struct ns_reader {
