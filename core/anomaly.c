@@ -1,7 +1,10 @@
 #include "anomaly.h"
 
+
 #include <stdlib.h>
 #include <string.h>
+
+#include "hash.h"
 
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
@@ -104,16 +107,7 @@ static size_t alen(uint8_t af)
 /* FNV-1a, then an avalanche so the low bits index well. */
 static uint32_t hash_bytes(const void *key, size_t n, uint32_t seed)
 {
-    const uint8_t *p = key;
-    uint64_t h = 1469598103934665603ull ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return (uint32_t)h;
+    return ns_hash_bytes(key, n, seed);
 }
 
 /* Host ids inside a horizontal probe set. Unseeded, so a hash collision (two hosts taken

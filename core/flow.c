@@ -1,7 +1,10 @@
 #include "flow.h"
 
+
 #include <stdlib.h>
 #include <string.h>
+
+#include "hash.h"
 
 void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const uint8_t *src,
                       uint16_t sport, const uint8_t *dst, uint16_t dport, bool *swapped)
@@ -25,16 +28,7 @@ void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const ui
  * ns_flow_key_make zeroes it whole, so hashing its bytes is exact. */
 static uint32_t key_hash(const struct ns_flow_key *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof *k; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return (uint32_t)h;
+    return ns_hash_bytes(k, sizeof *k, 0);
 }
 
 static bool key_eq(const struct ns_flow_key *a, const struct ns_flow_key *b)
