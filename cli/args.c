@@ -15,6 +15,9 @@ void ns_args_usage(FILE *out)
           "  -r FILE                  read packets from a pcap or pcapng file\n"
           "  -c N                     stop after N frames\n"
           "  -n                       no name resolution (netscope never resolves names)\n"
+          "  -Y FILTER                print only the frames that match this display filter\n"
+          "                           (tshark's syntax, a subset: docs/filter.md); flows,\n"
+          "                           statistics and alerts still see every frame\n"
           "\n"
           "Output:\n"
           "  -T fields|json|ek|text   output format (default: text, one summary line per frame)\n"
@@ -202,7 +205,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             return ns_err_set(err, NS_STATUS_USAGE, "unexpected argument '%s' (capture filters are not supported yet)", arg), -1;
         char opt = arg[1];
         const char *val = NULL;
-        if (strchr("rcTeEGzC", opt) != NULL) {
+        if (strchr("rcTeEGzCY", opt) != NULL) {
             if (arg[2] != '\0')
                 val = arg + 2;
             else if (i + 1 < argc)
@@ -261,6 +264,14 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                 return ns_err_set(err, NS_STATUS_USAGE, "too many -z options"), -1;
             a->stats[a->nstats++] = val;
             break;
+        case 'Y': {
+            struct ns_err ferr = {{0}};
+            ns_filter_free(a->filter);      /* the last -Y wins, as in tshark */
+            a->filter = ns_filter_compile(val, &ferr);
+            if (a->filter == NULL)
+                return ns_err_set(err, NS_STATUS_USAGE, "-Y: %s", ferr.msg), -1;
+            break;
+        }
         case 'C': break;        /* read before parsing: ns_config_path_arg() */
         case 'n': break;
         case 'q': a->quiet = true; break;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "../core/status.h"
+#include "filter.h"
 
 #define NS_ARGS_MAX_FIELDS 256
 #define NS_ARGS_MAX_FILES  256
@@ -46,6 +47,7 @@ struct ns_args {
     size_t nstats;
     bool help, version;
     bool print_config;                  /* --print-config */
+    struct ns_filter *filter;           /* -Y, compiled; NULL = every frame */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */
