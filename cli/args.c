@@ -26,6 +26,9 @@ void ns_args_usage(FILE *out)
           "  -a duration:S|filesize:KB|packets:N|files:N\n"
           "                           stop after S s of packet time, KB kB or N packets written,\n"
           "                           or N files (docs/writing.md)\n"
+          "  -Y FILTER                print only the frames that match this display filter\n"
+          "                           (tshark's syntax, a subset: docs/filter.md); flows,\n"
+          "                           statistics and alerts still see every frame\n"
           "\n"
           "Output:\n"
           "  -T fields|json|ek|text   output format (default: text, one summary line per frame)\n"
@@ -233,7 +236,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         }
         char opt = arg[1];
         const char *val = NULL;
-        if (strchr("rcTeEGzCifsBwFba", opt) != NULL) {
+        if (strchr("rcTeEGzCifsBwFbaY", opt) != NULL) {
             if (arg[2] != '\0')
                 val = arg + 2;
             else if (i + 1 < argc)
@@ -317,6 +320,14 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         }
         case 'D': a->list_ifaces = true; break;
         case 'p': a->no_promisc = true; break;
+        case 'Y': {
+            struct ns_err ferr = {{0}};
+            ns_filter_free(a->filter);      /* the last -Y wins, as in tshark */
+            a->filter = ns_filter_compile(val, &ferr);
+            if (a->filter == NULL)
+                return ns_err_set(err, NS_STATUS_USAGE, "-Y: %s", ferr.msg), -1;
+            break;
+        }
         case 'C': break;        /* read before parsing: ns_config_path_arg() */
         case 'w': case 'F': case 'b': case 'a':
             if (ns_writer_option(&a->write, opt, val, err) != 0)

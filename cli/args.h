@@ -11,6 +11,7 @@
 
 #include "../core/status.h"
 #include "writer.h"
+#include "filter.h"
 
 #define NS_ARGS_MAX_FIELDS 256
 #define NS_ARGS_MAX_FILES  256
@@ -60,6 +61,7 @@ struct ns_args {
     bool list_ifaces;                   /* -D */
     struct ns_writer_cfg write;         /* -w, -F, -b, -a (docs/writing.md) */
     bool print_packets;                 /* -P: per-frame output even with -w (as tshark) */
+    struct ns_filter *filter;           /* -Y, compiled; NULL = every frame */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */

@@ -161,8 +161,11 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
             continue;
         }
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
-        /* -w and -a: a frame that is printed is also written; a write error or -a ends the run */
-        enum ns_writer_step ws = ns_writer_frame(w, &in.reader, f);
+        /* -w and -a: a frame that is printed (it passes -Y) is also written; a write error
+         * or -a ends the run */
+        enum ns_writer_step ws = NS_WRITER_OK;
+        if (a->filter == NULL || ns_filter_match(a->filter, f))
+            ws = ns_writer_frame(w, &in.reader, f);
         if (ws == NS_WRITER_STOP || ws == NS_WRITER_ERROR)
             break;
         ns_output_frame(o, f);

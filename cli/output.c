@@ -199,7 +199,7 @@ void ns_output_begin(struct ns_output *o, FILE *out, const struct ns_args *args)
 void ns_output_frame(struct ns_output *o, const struct ns_frame *f)
 {
     const struct ns_args *a = o->args;
-    if (a->quiet)
+    if (a->quiet || !ns_filter_match(a->filter, f))
         return;
     switch (a->mode) {
     case NS_OUT_FIELDS: {

@@ -107,6 +107,27 @@ static bool shown(enum ns_field_id id, const struct ns_layer *l)
     }
 }
 
+bool ns_layer_shown(const struct ns_pkt *pkt, unsigned i)
+{
+    const struct ns_layer *l = &pkt->layer[i];
+    switch (l->proto) {
+    case NS_PROTO_TCP:
+    case NS_PROTO_UDP:
+    case NS_PROTO_VLAN:
+        return true;
+    case NS_PROTO_ICMP:
+    case NS_PROTO_ICMPV6:
+        return !((l->flags & NS_LAYER_CUT) && l->hdr_len < 8);
+    default:
+        break;
+    }
+    if (l->hdr_len != 0 || i + 1 != pkt->nlayers || pkt->malformed == NS_MALFORMED_NONE)
+        return true;
+    const char *why = ns_malformed_name((enum ns_malformed)pkt->malformed);
+    size_t n = strlen(why);
+    return !(n >= 6 && strcmp(why + n - 6, "_SHORT") == 0);
+}
+
 /* The analysis of TCP layer i, when it was analysed. */
 static const struct ns_tcpa_out *tcpa_of(const struct ns_frame *f, unsigned i)
 {

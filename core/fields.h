@@ -10,6 +10,7 @@
 #ifndef NS_FIELDS_H
 #define NS_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -172,6 +173,13 @@ int ns_field_lookup(const char *name);
 
 /* The protocol part of an abbrev ("ip" for "ip.src"), written into buf. */
 const char *ns_field_proto(const struct ns_field *f, char *buf, size_t cap);
+
+/* Whether tshark would show the protocol of layer i of pkt (what a bare protocol name in a
+ * display filter tests). tshark adds a protocol's item once its fixed header is captured,
+ * then checks the values: a header refused for its values (bad version, IHL) shows, one cut
+ * short (the frame's fault is a *_SHORT at this last layer) does not, nor an ICMP header
+ * cut below 8 bytes; TCP, UDP and 802.1Q add their item before reading and always show. */
+bool ns_layer_shown(const struct ns_pkt *pkt, unsigned i);
 
 /* What a frame is, for field extraction. */
 struct ns_track_out;

@@ -417,6 +417,17 @@ def config_file():
     eq(rc, 1, "a missing -C file is an error")
 
 
+@case
+def filter_selects_written_frames():
+    # -Y with -w: only the matching frames are written (GOOD holds 2 frames to port 53 or from
+    # it and 1 to port 2); the written file read back has exactly the matching ones.
+    out = os.path.join(TMP, "sel.pcapng")
+    rc, _, err = run("-r", GOOD, "-Y", "udp.srcport == 53 or udp.dstport == 53", "-w", out)
+    eq((rc, err), (0, ""), "exit")
+    rc, txt, _ = run("-r", out, "-T", "fields", "-e", "udp.dstport")
+    eq(txt.split(), ["53", "40000"], "written frames")
+
+
 failed = [r for r in results if r[1]]
 for name, msg in results:
     print(f"{'ok  ' if not msg else 'FAIL'} {name}{': ' + msg if msg else ''}")
