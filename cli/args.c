@@ -61,6 +61,8 @@ void ns_args_usage(FILE *out)
           "  -C FILE                  configuration file (default: $XDG_CONFIG_HOME/netscope/netscope.conf,\n"
           "                           then /etc/netscope/netscope.conf; docs/config.md)\n"
           "  --print-config           print the effective configuration and exit\n"
+          "  --active-timeout S       a flow that lasted S seconds ends at its next packet, which\n"
+          "                           starts a new flow (NetFlow's active timeout; default never)\n"
           "  --max-flows N            flows held at once; at the cap the least recently seen ends\n"
           "  --scale                  no TCP analysis: less memory per flow (tcp.analysis.* empty)\n"
           "  --alerts FILE            a JSON Lines record per alert (SYN flood, port scan), flushed\n"
@@ -205,6 +207,17 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         }
         if (strcmp(arg, "--vlan-in-key") == 0) {
             a->vlan_in_key = true;
+            continue;
+        }
+        if (strcmp(arg, "--active-timeout") == 0) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            double d = strtod(v, &end);
+            if (*end != '\0' || !(d >= 0) || d > 1e9)
+                return ns_err_set(err, NS_STATUS_USAGE, "--active-timeout %s: expected seconds >= 0", v), -1;
+            a->active_timeout = d;
             continue;
         }
         if (strcmp(arg, "--idle-timeout") == 0) {

@@ -38,6 +38,7 @@ struct ns_args {
     const char *expired_path;           /* --expired-flows FILE.jsonl */
     bool vlan_in_key;                   /* --vlan-in-key */
     double idle_timeout;                /* --idle-timeout S: 0 = never */
+    double active_timeout;              /* --active-timeout S: 0 = never */
     const char *alerts_path;            /* --alerts FILE.jsonl */
     bool no_alerts;                     /* --no-alerts: no anomaly detection */
     bool scale;                         /* --scale: no TCP analysis (large flow counts) */

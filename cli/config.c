@@ -25,6 +25,7 @@ struct key {
 static const struct key keys[] = {
     { "vlan_in_key", K_BOOL, OFF(vlan_in_key), 0, "VLAN ids are part of flow keys" },
     { "idle_timeout", K_SECS, OFF(idle_timeout), 0, "seconds a flow may be idle; 0 = never" },
+    { "active_timeout", K_SECS, OFF(active_timeout), 0, "seconds after which a flow is cut; 0 = never" },
     { "max_flows", K_UINT, OFF(max_flows), 1u << 30, "flows held at once", NS_ENGINE_DEFAULT_MAX_FLOWS },
     { "tcp_analysis", K_NOTBOOL, OFF(scale), 0, "TCP analysis (false: scale mode)" },
     { "alerts", K_NOTBOOL, OFF(no_alerts), 0, "anomaly detection" },

@@ -123,6 +123,7 @@ static const char *end_name(enum ns_flow_end why)
     case NS_FLOW_END_IDLE: return "idle";
     case NS_FLOW_END_REUSED: return "reused";
     case NS_FLOW_END_FINAL: return "end";
+    case NS_FLOW_END_ACTIVE: return "active";
     }
     return "?";
 }

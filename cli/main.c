@@ -299,6 +299,7 @@ int main(int argc, char **argv)
                                  .vlan_in_key = args.vlan_in_key,
                                  .ip_pairs = conv.want[NS_CONV_IPV4] || conv.want[NS_CONV_IPV6],
                                  .idle_ns = (int64_t)(args.idle_timeout * 1e9),
+                                 .active_ns = (int64_t)(args.active_timeout * 1e9),
                                  .no_tcp_analysis = args.scale,
                                  .no_zeek = args.scale, .no_anomaly = args.no_alerts,
                                  .max_flows = args.max_flows };

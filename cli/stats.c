@@ -49,6 +49,7 @@ void ns_stats_print(const struct ns_engine *e, const struct ns_live_stats *live,
     row(out, "peak active", fl->peak);
     row(out, "evicted (table full)", fl->evicted);
     row(out, "ended by idle timeout", fl->timed_out);
+    row(out, "ended by active timeout", fl->active_ended);
     row(out, "table doublings", fl->grown);
     const struct ns_flow_stats *pr = &e->track.pairs.stats;
     fputs("IP address pairs\n", out);

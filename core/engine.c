@@ -79,6 +79,7 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
         .max_flows = cfg->max_flows ? cfg->max_flows : NS_ENGINE_DEFAULT_MAX_FLOWS,
         .idle_ns = cfg->idle_ns,
         .idle_tcp_ns = cfg->idle_tcp_ns,
+        .active_ns = cfg->active_ns,
         .vlan_in_key = cfg->vlan_in_key,
         .ip_pairs = cfg->ip_pairs,
         .zeek = !cfg->no_zeek,

@@ -29,6 +29,7 @@ struct ns_engine_cfg {
     uint32_t max_flows;         /* per flow table; 0 = NS_ENGINE_DEFAULT_MAX_FLOWS */
     int64_t idle_ns;            /* 0: a flow never ends on idle (offline, as tshark) */
     int64_t idle_tcp_ns;        /* TCP flows only; 0: idle_ns (live: 5 min, the rest 1 min) */
+    int64_t active_ns;          /* active timeout; 0: never (offline default, as tshark) */
     bool vlan_in_key;           /* VLAN ids in flow keys; off, as tshark */
     bool ip_pairs;              /* count IP address pairs (-z conv,ip / conv,ipv6): a second
                                    flow table as large as the first, so off unless asked */

@@ -263,6 +263,12 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
         struct ns_flow *f = &t->ent[i];
         if (f->hash != h || !key_eq(&f->key, k))
             continue;
+        if (t->cfg.active_ns > 0 && ts_ns - f->first_ns > t->cfg.active_ns) {
+            /* long flows are reported in pieces (NetFlow's active timeout) */
+            t->stats.active_ended++;
+            end_flow(t, i, NS_FLOW_END_ACTIVE);
+            break;
+        }
         if (t->seen != NULL) {
             int64_t idle = t->idle[list_of(t, i)];
             if (idle > 0 && ts_ns - t->seen[i] > idle) {

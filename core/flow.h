@@ -71,6 +71,8 @@ enum ns_flow_end {
     NS_FLOW_END_IDLE,           /* idle timeout */
     NS_FLOW_END_REUSED,         /* the key started a new flow (e.g. TCP port reuse) */
     NS_FLOW_END_FINAL,          /* ns_flow_table_fini / end of the run */
+    NS_FLOW_END_ACTIVE,         /* active timeout: the flow lasted cfg.active_ns; it goes on
+                                   as a new flow (NetFlow/IPFIX's active timeout) */
 };
 
 struct ns_flow_cfg {
@@ -80,6 +82,8 @@ struct ns_flow_cfg {
     void *arg;
     uint32_t initial;           /* initial capacity (0: min(max_flows, 1024)) */
     int64_t idle_ns;            /* 0 = never split on idle (tshark parity) */
+    int64_t active_ns;          /* a flow older than this (from its first packet) ends at its
+                                   next packet, which starts a new flow; 0 = never */
     int64_t idle_tcp_ns;        /* TCP flows (proto 6) only; 0 = idle_ns. With idle_ns 0 and
                                    this set, only TCP flows end on idle */
 };
@@ -88,6 +92,7 @@ struct ns_flow_stats {
     uint64_t created;
     uint64_t evicted;           /* table full: least recently seen flow ended early */
     uint64_t timed_out;         /* idle timeout ended a flow */
+    uint64_t active_ended;      /* active timeout ended a flow (it went on as a new one) */
     uint64_t grown;             /* capacity doublings */
     uint32_t active, peak;
 };

@@ -14,7 +14,8 @@ enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg,
 {
     memset(t, 0, sizeof *t);
     struct ns_flow_cfg fc = { .max_flows = cfg->max_flows, .on_end = cfg->on_end, .arg = cfg->arg,
-                              .idle_ns = cfg->idle_ns, .idle_tcp_ns = cfg->idle_tcp_ns };
+                              .idle_ns = cfg->idle_ns, .idle_tcp_ns = cfg->idle_tcp_ns,
+                              .active_ns = cfg->active_ns };
     enum ns_status s = ns_flow_table_init(&t->flows, &fc, err);
     if (s != NS_STATUS_OK)
         return s;
@@ -24,6 +25,7 @@ enum ns_status ns_track_init(struct ns_track *t, const struct ns_track_cfg *cfg,
     if (!t->ip_pairs)
         return NS_STATUS_OK;
     fc.idle_tcp_ns = 0;         /* an address pair is no TCP flow: one timeout */
+    fc.active_ns = 0;           /* IP conversation tables are never cut in pieces */
     s = ns_flow_table_init(&t->pairs, &fc, err);
     if (s != NS_STATUS_OK)
         ns_flow_table_fini(&t->flows);

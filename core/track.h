@@ -27,6 +27,7 @@ struct ns_track_cfg {
     uint32_t max_flows;         /* per table; required */
     int64_t idle_ns;            /* 0: never (tshark parity) */
     int64_t idle_tcp_ns;        /* TCP flows only; 0: idle_ns (address pairs: idle_ns) */
+    int64_t active_ns;          /* active timeout of transport flows; 0: never */
     bool vlan_in_key;           /* VLAN ids (outer, inner) are part of flow and pair keys:
                                    keeps overlapping address spaces apart; off, as tshark */
     bool zeek;                  /* keep Zeek's conn_state and history per flow (96 bytes

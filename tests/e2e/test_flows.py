@@ -659,6 +659,21 @@ def stats_count_evictions_and_timeouts():
 
 
 @case
+def active_timeout_cuts_a_long_flow():
+    # One UDP flow with packets at 0, 1, 2 and 3 s and --active-timeout 1.5: the packet at 2 s
+    # finds the flow 2 s old, ends it ("active") and starts a new one, which the packet at 3 s
+    # (1 s old) continues: two records, 2 + 2 packets; stats count one active ending.
+    recs = [(BASE_US + 1_000_000 * i, frame("10.6.0.1", "10.6.0.2", "udp", udp(7000, 53, b"q"))) for i in range(4)]
+    path = write("active.pcap", recs)
+    exp = os.path.join(TMP, "active.jsonl")
+    rc, out, err = run("-r", path, "-q", "--active-timeout", "1.5", "--expired-flows", exp, "-z", "netscope,stats")
+    eq((rc, err), (0, ""), "exit")
+    got = [(r["end_reason"], r["orig_pkts"], r["duration"]) for r in map(json.loads, open(exp).read().splitlines())]
+    eq(got, [("active", 2, 1.0), ("end", 2, 1.0)], "records")
+    assert any(line.split()[-1] == "1" and "active timeout" in line for line in out.splitlines()), out
+
+
+@case
 def tcp_port_reuse():
     s, d, sp, dp = "10.1.1.1", "10.1.1.2", 33333, 80
     def p(t, fwd, seq, fl, ack=0):

@@ -149,6 +149,38 @@ static void idle_timeout_starts_new_flow(void **state)
     ns_flow_table_fini(&t);
 }
 
+/* Active timeout 100: a flow busy from 0 on stays one flow up to 100 (exactly the timeout),
+ * and its packet at 101 ends it (reason ACTIVE) and starts flow 2, first seen at 101, which
+ * in turn is cut at 202. Idle flows are unaffected: no idle timeout is set. */
+static void active_timeout_cuts_long_flows(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 8, .active_ns = 100, .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    for (int64_t ts = 0; ts <= 100; ts += 10) {
+        get(&t, 1, ts, &c);
+        assert_true(c == (ts == 0));
+    }
+    struct ns_flow *f = get(&t, 1, 101, &c);
+    assert_true(c);
+    assert_int_equal(f->id, 2);
+    assert_int_equal(f->first_ns, 101);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.id[0], 1);
+    assert_int_equal(e.why[0], NS_FLOW_END_ACTIVE);
+    get(&t, 1, 201, &c);
+    assert_false(c);
+    f = get(&t, 1, 202, &c);
+    assert_true(c);
+    assert_int_equal(f->id, 3);
+    assert_int_equal(t.stats.active_ended, 2);
+    assert_int_equal(t.stats.timed_out, 0);
+    ns_flow_table_fini(&t);
+}
+
 static struct ns_flow *get_proto(struct ns_flow_table *t, uint8_t proto, uint16_t sport, int64_t ts,
                                  bool *created)
 {
@@ -363,6 +395,7 @@ int main(void)
         cmocka_unit_test(grows_by_doubling_up_to_cap),
         cmocka_unit_test(full_table_evicts_least_recent),
         cmocka_unit_test(idle_timeout_starts_new_flow),
+        cmocka_unit_test(active_timeout_cuts_long_flows),
         cmocka_unit_test(idle_timeouts_per_protocol),
         cmocka_unit_test(idle_timeout_tcp_only),
         cmocka_unit_test(eviction_spans_both_lists),
