@@ -66,6 +66,9 @@ static void store(guint32 num, void *v)
     X(idle_timeout, 0, "Idle timeout (seconds)", \
       "A flow idle this long ends, and the next packet with its key starts a new flow " \
       "(netscope --idle-timeout). 0: never, as Wireshark's conversations.") \
+    X(active_timeout, 0, "Active timeout (seconds)", \
+      "A flow that lasted this long ends at its next packet, which starts a new flow " \
+      "(netscope --active-timeout). 0: never.") \
     X(max_flows, NS_ENGINE_DEFAULT_MAX_FLOWS, "Maximum flows", \
       "Flows tracked at once; at the cap the least recently seen flow ends.") \
     X(syn_flood_count, 200, "SYN flood: uncompleted SYNs", \
@@ -134,6 +137,7 @@ static void ns_ws_init(void)
     struct ns_engine_cfg cfg = {
         .max_flows = ns_prefs.max_flows,
         .idle_ns = (int64_t)ns_prefs.idle_timeout * 1000000000,
+        .active_ns = (int64_t)ns_prefs.active_timeout * 1000000000,
         .vlan_in_key = ns_prefs.vlan_in_key,
         .no_tcp_analysis = !ns_prefs.tcp_analysis,
         .no_anomaly = !ns_prefs.alerts,
