@@ -209,27 +209,19 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             a->vlan_in_key = true;
             continue;
         }
-        if (strcmp(arg, "--active-timeout") == 0) {
+        double *timeout = strcmp(arg, "--active-timeout") == 0 ? &a->active_timeout
+                        : strcmp(arg, "--idle-timeout") == 0 ? &a->idle_timeout : NULL;
+        if (timeout != NULL) {
             char *end;
             if (i + 1 >= argc)
                 return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
             const char *v = argv[++i];
             double d = strtod(v, &end);
             if (*end != '\0' || !(d >= 0) || d > 1e9)
-                return ns_err_set(err, NS_STATUS_USAGE, "--active-timeout %s: expected seconds >= 0", v), -1;
-            a->active_timeout = d;
-            continue;
-        }
-        if (strcmp(arg, "--idle-timeout") == 0) {
-            char *end;
-            if (i + 1 >= argc)
-                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
-            const char *v = argv[++i];
-            double d = strtod(v, &end);
-            if (*end != '\0' || !(d >= 0) || d > 1e9)
-                return ns_err_set(err, NS_STATUS_USAGE, "--idle-timeout %s: expected seconds >= 0", v), -1;
-            a->idle_timeout = d;
-            a->idle_timeout_set = true;
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected seconds >= 0", arg, v), -1;
+            *timeout = d;
+            if (timeout == &a->idle_timeout)
+                a->idle_timeout_set = true;     /* live capture keeps it instead of its defaults */
             continue;
         }
         if (arg[0] == '-' && arg[1] == '-')

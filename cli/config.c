@@ -57,8 +57,9 @@ const char *ns_config_path_arg(int argc, char **argv, int *print)
     return path;
 }
 
-/* The line of the file where key is set (GKeyFile does not keep line numbers). */
-static unsigned line_of(const char *text, const char *key)
+/* The line of the file where key is set ("key =") or, for a group, where "[key]" starts:
+ * GKeyFile does not keep line numbers. 0 when not found. */
+static unsigned line_where(const char *text, const char *key, bool group)
 {
     unsigned line = 1;
     size_t klen = strlen(key);
@@ -66,32 +67,16 @@ static unsigned line_of(const char *text, const char *key)
         const char *q = p;
         while (*q == ' ' || *q == '\t')
             q++;
-        if (strncmp(q, key, klen) == 0) {
+        if (group) {
+            if (*q == '[' && strncmp(q + 1, key, klen) == 0 && q[1 + klen] == ']')
+                return line;
+        } else if (strncmp(q, key, klen) == 0) {
             const char *r = q + klen;
             while (*r == ' ' || *r == '\t')
                 r++;
             if (*r == '=')
                 return line;
         }
-        p = strchr(p, '\n');
-        if (p == NULL)
-            break;
-        p++;
-    }
-    return 0;
-}
-
-/* The line of the file where group name starts. */
-static unsigned line_of_group(const char *text, const char *name)
-{
-    unsigned line = 1;
-    size_t n = strlen(name);
-    for (const char *p = text; *p; line++) {
-        const char *q = p;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (*q == '[' && strncmp(q + 1, name, n) == 0 && q[1 + n] == ']')
-            return line;
         p = strchr(p, '\n');
         if (p == NULL)
             break;
@@ -188,7 +173,7 @@ static int load_file(struct ns_args *a, const char *path, struct ns_err *err)
     for (gsize g = 0; g < ngroups && rc == 0; g++)
         if (strcmp(groups[g], GROUP) != 0) {
             ns_err_set(err, NS_STATUS_USAGE, "%s:%u: unknown group [%s] (only [" GROUP "])", path,
-                       line_of_group(text, groups[g]), groups[g]);
+                       line_where(text, groups[g], true), groups[g]);
             rc = -1;
         }
     g_strfreev(groups);
@@ -199,7 +184,7 @@ static int load_file(struct ns_args *a, const char *path, struct ns_err *err)
     for (gsize i = 0; i < nkeys && rc == 0; i++) {
         const struct key *k = find(names[i]);
         if (k == NULL) {
-            ns_err_set(err, NS_STATUS_USAGE, "%s:%u: unknown key '%s'", path, line_of(text, names[i]), names[i]);
+            ns_err_set(err, NS_STATUS_USAGE, "%s:%u: unknown key '%s'", path, line_where(text, names[i], false), names[i]);
             rc = -1;
             break;
         }
@@ -208,7 +193,7 @@ static int load_file(struct ns_args *a, const char *path, struct ns_err *err)
             a->idle_timeout_set = true;     /* live capture keeps it instead of its defaults */
         if (v == NULL || set_value(a, k, g_strstrip(v)) != 0) {
             ns_err_set(err, NS_STATUS_USAGE, "%s:%u: bad value '%s' for %s (%s)", path,
-                       line_of(text, names[i]), v ? v : "", names[i], k->help);
+                       line_where(text, names[i], false), v ? v : "", names[i], k->help);
             rc = -1;
         }
         g_free(v);
