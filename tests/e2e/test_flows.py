@@ -1066,6 +1066,36 @@ def many_udp_flows():
     eq(len(conv_rows(out)), n, "conv,udp rows")
 
 
+@case
+def million_flows_caps_and_scale():
+    # 1 000 000 one-packet UDP flows (distinct sources) through a table capped at 100 000, in
+    # scale mode and with full analysis: every flow is created and counted once, 900 000 are
+    # evicted at the cap (the least recently seen first), the table never holds more than
+    # 100 000, and the top-flows table still ranks by bytes (all equal: the oldest first).
+    n = 1_000_000
+    tmpl = frame("10.0.0.0", "172.20.0.1", "udp", udp(1, 53, bytes(4)))
+    pre, post, rest = tmpl[:26], tmpl[30:34], tmpl[38:]
+    rec = struct.Struct("<IIII")
+    parts = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for i in range(n):
+        parts.append(rec.pack(1_700_000_000 + i // 100_000, (i % 100_000) * 10, len(tmpl), len(tmpl)))
+        parts.append(pre + struct.pack("!I", (10 << 24) | (i + 1)) + post + struct.pack("!HH", 1024 + i % 60000, 53) + rest)
+    path = write("million.pcap", b"".join(parts))
+    F = "Flows (TCP/UDP and other IP protocols)"
+    for mode in (["--scale"], []):
+        rc, out, err = run("-r", path, "-q", "--max-flows", "100000", "-z", "netscope,stats", *mode, timeout=300)
+        eq((rc, err), (0, ""), f"exit {mode}")
+        got, sec = {}, None
+        for line in out.splitlines():
+            if not line.startswith("  "):
+                sec = line
+                continue
+            name, val = line.strip().rsplit(None, 1)
+            got[(sec, name)] = int(val)
+        eq((got[(F, "created")], got[(F, "evicted (table full)")], got[(F, "peak active")]),
+           (n, n - 100_000, 100_000), f"caps {mode}")
+
+
 # ---------------------------------------------------------------------------------------
 
 print()
