@@ -58,6 +58,9 @@ void ns_args_usage(FILE *out)
           "  --vlan-in-key            VLAN ids are part of flow keys (tshark: not)\n"
           "  --idle-timeout S         a flow idle for S seconds ends (default: never on files,\n"
           "                           as tshark; live: TCP 300, the rest 60)\n"
+          "  --fail-on 'NAME OP N'    CI mode: exit 3 when a summary counter compares true, e.g.\n"
+          "                           'tcp.retransmission.rate > 0.01', 'alerts > 0' (docs/ci.md)\n"
+          "  --junit FILE             a JUnit XML report of the --fail-on expressions\n"
           "  -C FILE                  configuration file (default: $XDG_CONFIG_HOME/netscope/netscope.conf,\n"
           "                           then /etc/netscope/netscope.conf; docs/config.md)\n"
           "  --print-config           print the effective configuration and exit\n"
@@ -150,6 +153,18 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             if (i + 1 >= argc)
                 return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
             a->expired_path = argv[++i];
+            continue;
+        }
+        if (strcmp(arg, "--fail-on") == 0 || strcmp(arg, "--junit") == 0) {
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            if (arg[2] == 'j') {
+                a->junit_path = argv[++i];
+            } else {
+                if (a->nfail_on >= sizeof a->fail_on / sizeof a->fail_on[0])
+                    return ns_err_set(err, NS_STATUS_USAGE, "too many --fail-on expressions"), -1;
+                a->fail_on[a->nfail_on++] = argv[++i];
+            }
             continue;
         }
         if (strcmp(arg, "--print-config") == 0) {

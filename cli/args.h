@@ -50,6 +50,9 @@ struct ns_args {
     size_t nstats;
     bool help, version;
     bool print_config;                  /* --print-config */
+    const char *fail_on[32];            /* --fail-on EXPR, in order (cli/failon.h) */
+    size_t nfail_on;
+    const char *junit_path;             /* --junit FILE */
     bool idle_timeout_set;              /* --idle-timeout or the file's idle_timeout given:
                                            live capture keeps it instead of its defaults */
     /* live capture (cli/live.c) and capture filters */

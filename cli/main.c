@@ -15,6 +15,7 @@
 #include "flows_out.h"
 #include "alerts.h"
 #include "config.h"
+#include "failon.h"
 #include "stats.h"
 #include "topflows.h"
 #include "input.h"
@@ -49,6 +50,7 @@ struct flow_sinks {
     struct ns_topflows *top;
     struct ns_flows_out *expired;
     const struct ns_engine *eng;
+    struct ns_failon *failon;
 };
 
 static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
@@ -64,6 +66,7 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
         ns_flows_write(s->flows, f, tcp, zeek, dns, sni, why);
     if (s->expired != NULL)
         ns_flows_write(s->expired, f, tcp, zeek, dns, sni, why);
+    ns_failon_flow(s->failon, f, tcp, zeek);
 }
 
 /* Live capture and capture filters (-i, -f; cli/live.c, cli/bpf.c). */
@@ -228,6 +231,13 @@ int main(int argc, char **argv)
     static struct ns_topflows top;
     static struct ns_tophosts hosts;
     static struct ns_alerts alerts;
+    static struct ns_failon failon;
+    for (size_t i = 0; i < args.nfail_on; i++)
+        if (ns_failon_add(&failon, args.fail_on[i], &err) != 0) {
+            fprintf(stderr, "netscope: %s\n", err.msg);
+            return 1;
+        }
+    failon.junit = args.junit_path;
     bool want_stats = false;
     for (size_t i = 0; i < args.nstats; i++) {
         bool bad = false;
@@ -295,6 +305,7 @@ int main(int argc, char **argv)
     /* The engine holds the per-frame packet (a few KiB): static, not on the stack. */
     static struct ns_engine eng;
     sinks.eng = &eng;
+    sinks.failon = &failon;
     struct ns_engine_cfg cfg = { .on_flow_end = on_flow_end, .arg = &sinks,
                                  .vlan_in_key = args.vlan_in_key,
                                  .ip_pairs = conv.want[NS_CONV_IPV4] || conv.want[NS_CONV_IPV6],
@@ -363,6 +374,18 @@ int main(int argc, char **argv)
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "netscope: error writing the output\n");
         return 2;
+    }
+    if (failon.n > 0 || failon.junit != NULL) {
+        /* CI mode: exit 3 when an expression holds, unless the run itself failed */
+        int held = ns_failon_finish(&failon, &eng, &err);
+        if (held < 0) {
+            fprintf(stderr, "netscope: %s\n", err.msg);
+            return 2;
+        }
+        if (held > 0 && rc == 0) {
+            fprintf(stderr, "netscope: %d --fail-on expression%s held\n", held, held > 1 ? "s" : "");
+            rc = 3;
+        }
     }
     return rc;
 }

@@ -428,6 +428,28 @@ def filter_selects_written_frames():
     eq(txt.split(), ["53", "40000"], "written frames")
 
 
+@case
+def ci_mode_fail_on_and_junit():
+    # captures/attack.pcap raises 3 alerts and has 40 refused scan probes (Zeek REJ flows):
+    # "alerts > 0" and "flows.conn_state.REJ > 10" hold, "alerts > 5" does not.
+    import xml.etree.ElementTree as ET
+    cap = "captures/attack.pcap"
+    junit = os.path.join(TMP, "report.xml")
+    rc, _, err = run("-r", cap, "-q", "--fail-on", "alerts > 0", "--fail-on", "alerts > 5",
+                     "--fail-on", "flows.conn_state.REJ > 10", "--junit", junit)
+    eq(rc, 3, "an expression holds: exit 3")
+    assert "2 --fail-on expressions held" in err, err
+    suite = ET.parse(junit).getroot().find("testsuite")
+    eq((suite.get("tests"), suite.get("failures")), ("3", "2"), "JUnit counts")
+    eq([c.find("failure") is not None for c in suite.findall("testcase")], [True, False, True], "failures")
+    rc, _, _ = run("-r", cap, "-q", "--fail-on", "alerts > 5", "--fail-on", "tcp.retransmission.rate >= 0.5")
+    eq(rc, 0, "nothing holds: exit 0")
+    for bad in ("alerts >", "nonsense > 1", "alerts ~ 1"):
+        rc, _, err = run("-r", cap, "-q", "--fail-on", bad)
+        eq(rc, 1, f"bad expression {bad!r}")
+        assert len(err.strip().splitlines()) == 1, err
+
+
 failed = [r for r in results if r[1]]
 for name, msg in results:
     print(f"{'ok  ' if not msg else 'FAIL'} {name}{': ' + msg if msg else ''}")
