@@ -182,11 +182,12 @@ def start_capture(args, stdout=subprocess.PIPE):
         p.kill()
         raise RuntimeError(f"netscope {' '.join(args)}: {line.strip()} {p.stderr.read().strip()}")
     p.first_line = line
+    time.sleep(0.3)     # the kernel's capture ring is bound; a loaded CI box may lag behind
     return p
 
 
 def stop(p, sig=signal.SIGINT):
-    time.sleep(0.5)                          # the last ACKs reach the interface
+    time.sleep(1.5)                          # the last ACKs reach the interface, even loaded
     p.send_signal(sig)
     out, err = p.communicate(timeout=30)
     return p.returncode, out, err
