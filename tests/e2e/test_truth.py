@@ -30,23 +30,10 @@ SEED = 7
 PACKETS = 20000
 FLOWS = 200
 
-# tcp.analysis.<name> fields read, in -e order (the same list bench/check_truth.py asks
-# tshark for).
-FLAGS = ["retransmission", "fast_retransmission", "out_of_order", "spurious_retransmission",
-         "zero_window", "zero_window_probe", "zero_window_probe_ack", "keep_alive",
-         "keep_alive_ack", "duplicate_ack", "window_update", "window_full", "lost_segment",
-         "ack_lost_segment", "reused_ports"]
-
-# For each event kind: the flags on the event frame, and the flags on its related frames.
-EXPECT = {
-    "retransmission": ({"retransmission"}, None),
-    # Wireshark adds the plain retransmission item to a fast retransmission as well.
-    "fast_retransmission": ({"fast_retransmission", "retransmission"},
-                            ("duplicate_ack_frames", {"duplicate_ack"})),
-    "out_of_order": ({"out_of_order"}, ("lost_segment_frames", {"lost_segment"})),
-    "zero_window": ({"zero_window"}, ("window_update_frames", {"window_update"})),
-    "keep_alive": ({"keep_alive"}, ("keep_alive_ack_frames", {"keep_alive_ack"})),
-}
+# The flags read and what each injected event must carry: the rules bench/check_truth.py
+# holds tshark to, so netscope is held to the same ones.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from check_truth import EXPECT, FLAGS  # noqa: E402
 
 
 class Checker:
