@@ -153,7 +153,7 @@ def complete(words, cword, word=None, line=None):
 source "$1"; source "$2"; shift 2
 COMP_WORDS=("$@"); COMP_CWORD=$CWORD; COMP_LINE=$LINE; COMP_POINT=${#LINE}
 _netscope "${COMP_WORDS[0]}" "$WORD" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
-printf '%s\n' "${COMPREPLY[@]}"
+for w in "${COMPREPLY[@]}"; do printf '%s\0' "$w"; done
 '''
     env = dict(os.environ, CWORD=str(cword), LINE=line, WORD=word)
     p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "complete",
@@ -161,7 +161,8 @@ printf '%s\n' "${COMPREPLY[@]}"
                        env=env, timeout=30)
     if p.returncode != 0:
         print(p.stderr)
-    return [w for w in p.stdout.split("\n") if w]
+    # NUL-separated, so that an empty candidate (a bug) shows
+    return p.stdout.split("\0")[:-1]
 
 
 def completion_options():
@@ -212,6 +213,8 @@ def completion_behaviour():
     check(sorted(got) == ["occurrence=a", "occurrence=f", "occurrence=l"], "-E occ<TAB>: %s" % got)
     got = complete(["-b", "fi"], 2)
     check(sorted(got) == ["files:", "filesize:"], "-b fi<TAB> gives files: filesize: %s" % got)
+    got = complete(["-b", "files", ":"], 3, word="", line="-b files:")
+    check(got == [], "-b files:<TAB> offers nothing (a number): %s" % got)
     got = complete(["-a", "du"], 2)
     check(got == ["duration:"], "-a du<TAB> gives duration: %s" % got)
 
