@@ -13,12 +13,15 @@ Exits 77 (skipped) after the checks it could run when groff or bash-completion i
 import argparse
 import glob
 import os
+import pty
 import re
+import select
 import shutil
 import string
 import subprocess
 import sys
 import tempfile
+import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--netscope", required=True)
@@ -242,6 +245,57 @@ def completion_behaviour():
     check(complete(["-c", ""], 2) == [], "-c <TAB> offers nothing (a number)")
 
 
+def interactive(typed, expect, timeout=20):
+    """Types `typed` into an interactive bash on a terminal, where readline and bash's
+    programmable completion do the work, and waits for every string of expect to appear
+    on the screen. Returns the strings that did not."""
+    env = dict(os.environ, PATH=os.path.dirname(NS) + os.pathsep + os.environ.get("PATH", ""),
+               PS1="$ ", TERM="dumb", INPUTRC="/dev/null", HOME=tempfile.gettempdir())
+    try:
+        pid, fd = pty.fork()
+    except OSError as e:
+        skipped.append("no pseudo-terminal for an interactive bash: %s" % e)
+        return []
+    if pid == 0:
+        os.execvpe("bash", ["bash", "--norc", "--noprofile", "-i"], env)
+    screen = b""
+
+    def wait_for(needles, until):
+        nonlocal screen
+        while time.time() < until and not all(n in screen for n in needles):
+            r, _, _ = select.select([fd], [], [], 0.1)
+            if r:
+                try:
+                    screen += os.read(fd, 65536)
+                except OSError:
+                    break
+        return [n for n in needles if n not in screen]
+
+    try:
+        os.write(fd, ('source "%s"; source "%s"; echo COMPLETION-\LOADED\n'
+                      % (BASH_COMPLETION, COMPLETION)).encode())
+        if wait_for([b"COMPLETION-LOADED"], time.time() + timeout):
+            return expect
+        screen = b""
+        os.write(fd, typed.encode() + b"\t\t")
+        return [n.decode() for n in wait_for([e.encode() for e in expect], time.time() + timeout)]
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def readline_behaviour():
+    """The same completion through readline itself, for the three cases of the brief."""
+    missing = interactive("netscope -T ", ["ek", "fields", "json", "text"])
+    check(not missing, "interactive bash: netscope -T <TAB><TAB> lists fields json ek text (missing %s)" % missing)
+    missing = interactive("netscope -e tcp.analysis.ack_r", ["tcp.analysis.ack_rtt"])
+    check(not missing, "interactive bash: netscope -e tcp.analysis.ack_r<TAB> completes to ack_rtt")
+    if "lo" in re.findall(r"^\d+\. (\S+)", run("-D")[1], flags=re.M):
+        missing = interactive("netscope -i ", ["lo "])
+        check(not missing, "interactive bash: netscope -i <TAB><TAB> lists lo")
+
+
 def main():
     short, long_ = parser_options()
     parsed = short | long_
@@ -279,6 +333,7 @@ def main():
         check(offered == helped, "the completion offers --help's options for -<TAB> "
               "(missing: %s, extra: %s)" % (sorted(helped - offered), sorted(offered - helped)))
         completion_behaviour()
+        readline_behaviour()
 
     if failures:
         print("%d failure(s)" % len(failures))
