@@ -9,9 +9,9 @@
 
 /* Grouped as tshark's --help, so a tshark user finds each option where tshark keeps it.
  * One option per line, its argument, then the description from column 28 (continued
- * lines indented to it): tests/e2e/test_docs_cli.py reads the options from here and
- * checks that the man page (docs/netscope.1) and the bash completion
- * (completion/netscope) list the same ones. */
+ * lines indented to it): tests/e2e/test_docs_cli.py reads the options from this text
+ * and checks that the parser, the man page (docs/netscope.1) and the bash completion
+ * (completion/netscope) have the same ones. */
 void ns_args_usage(FILE *out)
 {
     fputs("Usage: netscope [options] -r FILE\n"
