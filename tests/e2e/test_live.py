@@ -231,6 +231,7 @@ def live_veth():
     td = None
     if shutil.which("tcpdump") and shutil.which("tshark"):
         td = subprocess.Popen(["ip", "netns", "exec", NSA, "tcpdump", "-i", VA, "--immediate-mode", "-U", "-n", "-Z", "root",
+                               "-B", "16384",  # 2 MiB holds only 8 full-snaplen slots: a loaded box drops
                                "-w", oracle], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               text=True)
         td.stderr.readline()                 # "listening on ..."
