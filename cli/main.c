@@ -137,7 +137,7 @@ static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_ou
     struct ns_live_cfg lc = { .ifaces = a->ifaces, .nifaces = (unsigned)a->nifaces,
                               .filter = a->capture_filter, .snaplen = a->snaplen,
                               .buffer_mib = a->buffer_mib, .promisc = !a->no_promisc,
-                              .wake = ns_monitor_wants_wake(&monitor) };
+                              .wake = true };   /* SIGHUP and intervals on a quiet link */
     struct ns_live *l = ns_live_open(&lc, &st, &err);
     if (l == NULL) {
         fflush(stdout);
@@ -314,8 +314,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "netscope: %s\n", err.msg);
         return 2;
     }
-    if (args.write.path != NULL || args.alerts_path != NULL || args.expired_path != NULL)
-        signal(SIGHUP, on_hup);
+    if (args.write.path != NULL || args.alerts_path != NULL || args.expired_path != NULL) {
+        /* sigaction, not signal(): under strict POSIX, glibc's signal() resets the handler
+         * after one delivery, and a second SIGHUP would end the run */
+        struct sigaction sa = { .sa_handler = on_hup };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGHUP, &sa, NULL);
+    }
     if (ns_tophosts_init(&hosts, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         return 2;

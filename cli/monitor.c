@@ -81,11 +81,6 @@ void ns_monitor_source(struct ns_monitor *m, const struct ns_reader *r, struct n
     m->writer = w;
 }
 
-bool ns_monitor_wants_wake(const struct ns_monitor *m)
-{
-    return m->periodic_on || m->srv != NULL;
-}
-
 /* The counters now; fin: the capture's final counters once it is closed. */
 static void fill_with(struct ns_monitor *m, const struct ns_engine *e, const struct ns_live_stats *fin)
 {
@@ -95,7 +90,7 @@ static void fill_with(struct ns_monitor *m, const struct ns_engine *e, const str
     }
     ns_metrics_fill(&m->snap, e, fin);
     m->snap.last_ts_ns = m->last_ts_ns;
-    if (m->writer != NULL) {
+    if (m->writer != NULL && m->writer->cfg.path != NULL) {
         m->snap.written_packets = m->writer->packets;
         m->snap.written_bytes = m->writer->bytes;
         m->snap.written_files = m->writer->files_done;

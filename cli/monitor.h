@@ -53,8 +53,6 @@ int ns_monitor_open(struct ns_monitor *m, const struct ns_monitor_cfg *cfg, bool
 /* Where the counters come from: the file's reader (progress), the capture (drops), -w. */
 void ns_monitor_source(struct ns_monitor *m, const struct ns_reader *r, struct ns_live *l,
                        const struct ns_writer *w);
-/* Live: ask ns_live_next() to come back when idle, so intervals and scrapes stay current. */
-bool ns_monitor_wants_wake(const struct ns_monitor *m);
 /* Before the engine sees rec: ends the intervals rec's time closes. */
 void ns_monitor_rec(struct ns_monitor *m, const struct ns_engine *e, const struct ns_rec *rec);
 /* After: the frame's flow, the metrics snapshot, the bar. */
