@@ -168,7 +168,7 @@ def run_pty(args):
 
 def progress():
     big = os.path.join(TMP, "big.pcap")
-    run([GEN, "--out", big, "--seed", "3", "--packets", "200000", "--flows", "2000"])
+    run([GEN, "--out", big, "--seed", "3", "--packets", "500000", "--flows", "20000"])  # ~1 s of work: several redraws
     rc, tty = run_pty([NS, "-r", big, "-q"])
     bars = re.findall(r"\r\[[#.]{20}\]\s+(\d+)%  \S+ \S*B of \S+ \S*B  \S+ \S*pkt/s  ETA (\S+)", tty)
     check(rc == 0 and bars and tty.endswith("\r\x1b[K"),
