@@ -309,6 +309,14 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* --stats-interval, --metrics-listen, the bar: before any output file exists, so a port
+     * in use leaves nothing behind */
+    enum ns_status mst;
+    if (ns_monitor_open(&monitor, &args.monitor, args.nifaces > 0,
+                        !args.quiet && isatty(STDOUT_FILENO), &mst, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return mst == NS_STATUS_USAGE ? 1 : 2;
+    }
     static struct ns_writer writer;     /* -w, -b, -a: before anything is printed (-w -) */
     if (ns_writer_open(&writer, &args.write, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
@@ -388,13 +396,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "netscope: %s\n", err.msg);
         ns_flows_close(&flows, false, &err);
         return 2;
-    }
-    enum ns_status mst;
-    if (ns_monitor_open(&monitor, &args.monitor, args.nifaces > 0,
-                        !args.quiet && isatty(STDOUT_FILENO), &mst, &err) != 0) {
-        fprintf(stderr, "netscope: %s\n", err.msg);
-        ns_flows_close(&flows, false, &err);
-        return mst == NS_STATUS_USAGE ? 1 : 2;
     }
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,7 +350,13 @@ struct ns_metrics *ns_metrics_start(const char *spec, enum ns_status *status, st
     clock_gettime(CLOCK_REALTIME, &now);
     m->snap.start_s = (double)now.tv_sec + now.tv_nsec / 1e9;
     pthread_mutex_init(&m->lock, NULL);
+    /* the thread starts with every signal blocked: SIGINT, SIGHUP and the rest go to the
+     * capture loop, whose wait they are meant to interrupt */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     int e = pthread_create(&m->thread, NULL, serve, m);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
         pthread_mutex_destroy(&m->lock);
         *status = ns_err_set(err, NS_STATUS_FORMAT, "--metrics-listen: cannot start a thread: %s", strerror(e));

@@ -51,7 +51,7 @@ struct ns_metrics;
 
 /* Binds ADDR:PORT ("9100" alone: 127.0.0.1:9100; "[::1]:9100" for IPv6) and starts the
  * server thread. NULL with err filled and *status set on failure. */
-struct ns_metrics *ns_metrics_start(const char *listen, enum ns_status *status, struct ns_err *err);
+struct ns_metrics *ns_metrics_start(const char *spec, enum ns_status *status, struct ns_err *err);
 /* The port bound (useful with port 0). */
 unsigned ns_metrics_port(const struct ns_metrics *m);
 /* Replaces the snapshot served. */
