@@ -175,7 +175,9 @@ def teardown():
 
 
 def start_capture(args, stdout=subprocess.PIPE):
-    p = subprocess.Popen(["ip", "netns", "exec", NSA, NS] + args, stdout=stdout,
+    # -B 16: at the default snaplen libpcap's 2 MiB ring has few slots, and a loaded CI box
+    # (or an ASan build) falls behind a burst; the counters say so, the test needs them at 0
+    p = subprocess.Popen(["ip", "netns", "exec", NSA, NS, "-B", "16"] + args, stdout=stdout,
                          stderr=subprocess.PIPE, text=True)
     line = p.stderr.readline()
     if not line.startswith("Capturing on"):
