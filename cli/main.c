@@ -364,8 +364,12 @@ int main(int argc, char **argv)
     }
     /* Ctrl-C ends the run like the end of the file: what was read is reported and every
      * output is completed, so nothing is left half written. */
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    /* sigaction: glibc's signal() under strict POSIX is one-shot, and a second Ctrl-C
+     * would kill netscope before on_signal() removes the temporary files */
+    struct sigaction sint = { .sa_handler = on_signal };
+    sigemptyset(&sint.sa_mask);
+    sigaction(SIGINT, &sint, NULL);
+    sigaction(SIGTERM, &sint, NULL);
 
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);

@@ -397,6 +397,14 @@ def live_second_signal():
     left = [f for f in os.listdir(TMP) if f.startswith("abort.csv")]
     check(p.returncode in (130, 143) and left == [],
           f"a second signal exits at once ({p.returncode}) and leaves no file ({left})")
+    # the same signal twice: the handler must still be there for the second one
+    p = start_capture(["-i", VA, "-q", "--flows", flows])
+    p.send_signal(signal.SIGINT)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=30)
+    left = [f for f in os.listdir(TMP) if f.startswith("abort.csv")]
+    check(p.returncode in (0, 130) and left == ([] if p.returncode == 130 else ["abort.csv"]),
+          f"SIGINT twice: exit {p.returncode}, no temporary file left ({left})")
 
 
 def main():
