@@ -1,4 +1,5 @@
 #include "alerts.h"
+#include "rotate.h"
 
 #include <errno.h>
 #include <string.h>
@@ -17,6 +18,17 @@ int ns_alerts_open(struct ns_alerts *a, const char *path, struct ns_err *err)
     a->f = fopen(path, "w");
     if (a->f == NULL) {
         ns_err_set(err, NS_STATUS_FORMAT, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int ns_alerts_rotate(struct ns_alerts *a, struct ns_err *err)
+{
+    if (a->f == NULL)
+        return 0;
+    if (ns_rotate_file(&a->f, a->path, err) != 0) {
+        a->failed = true;
         return -1;
     }
     return 0;

@@ -22,6 +22,9 @@ struct ns_alerts {
 /* True when spec is "netscope,alerts". */
 bool ns_alerts_want(struct ns_alerts *a, const char *spec);
 int ns_alerts_open(struct ns_alerts *a, const char *path, struct ns_err *err);
+/* SIGHUP: --alerts FILE is closed complete, renamed aside and opened afresh (cli/rotate.h
+ * gives the naming). 0, or -1 with err (no more records are written then). */
+int ns_alerts_rotate(struct ns_alerts *a, struct ns_err *err);
 /* Every alert frame f raised. */
 void ns_alerts_frame(struct ns_alerts *a, const struct ns_frame *f);
 void ns_alerts_print(const struct ns_alerts *a, FILE *out, int64_t first_ts_ns);

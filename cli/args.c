@@ -94,6 +94,14 @@ void ns_args_usage(FILE *out)
           "                           'tcp.retransmission.rate > 0.01', 'alerts > 0' (docs/ci.md)\n"
           "  --junit FILE             a JUnit XML report of the --fail-on expressions\n"
           "\n"
+          "Monitoring:\n"
+          "  --stats-interval S       a JSON Lines record of the run's counters every S seconds\n"
+          "                           (packet time on files, wall clock live; docs/metrics.md)\n"
+          "  --stats-file FILE        where those records go (default stderr, - stdout)\n"
+          "  --metrics-listen [ADDR:]PORT\n"
+          "                           serve Prometheus /metrics (ADDR default 127.0.0.1)\n"
+          "  --no-progress            no progress bar (shown for files when stderr is a terminal)\n"
+          "\n"
           "Miscellaneous:\n"
           "  -C FILE                  configuration file (default: $XDG_CONFIG_HOME/netscope/\n"
           "                           netscope.conf, then /etc/netscope/netscope.conf)\n"
@@ -161,6 +169,12 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        int mon = ns_monitor_option(&a->monitor, argc, argv, &i, err);
+        if (mon != 0) {
+            if (mon < 0)
+                return -1;
+            continue;
+        }
         if (strcmp(arg, "--flows") == 0 || strcmp(arg, "--flows-format") == 0) {
             if (i + 1 >= argc)
                 return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
@@ -269,6 +283,8 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         if (arg[0] != '-' || arg[1] == '\0') {
             /* tshark: the remaining arguments, joined by spaces, are the capture filter */
             static char joined[4096];
+            if (a->cfg_filter)
+                a->capture_filter = NULL, a->cfg_filter = false;
             if (a->capture_filter != NULL && a->capture_filter != joined)
                 return ns_err_set(err, NS_STATUS_USAGE, "capture filters were given both with -f and "
                                   "as arguments ('%s')", arg), -1;
@@ -341,12 +357,16 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             a->stats[a->nstats++] = val;
             break;
         case 'i':
+            if (a->cfg_ifaces)
+                a->nifaces = 0, a->cfg_ifaces = false;
             if (a->nifaces >= NS_ARGS_MAX_IFACES)
                 return ns_err_set(err, NS_STATUS_USAGE, "too many -i interfaces (at most %d)",
                                   NS_ARGS_MAX_IFACES), -1;
             a->ifaces[a->nifaces++] = val;
             break;
         case 'f':
+            if (a->cfg_filter)
+                a->capture_filter = NULL, a->cfg_filter = false;
             if (a->capture_filter != NULL)
                 return ns_err_set(err, NS_STATUS_USAGE, "capture filters were given both with -f and "
                                   "as arguments, or -f twice"), -1;
@@ -375,6 +395,18 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         }
         case 'C': break;        /* read before parsing: ns_config_path_arg() */
         case 'w': case 'F': case 'b': case 'a':
+            if (opt == 'b' && a->cfg_ring) {
+                a->write.ring_bytes = a->write.ring_packets = 0;
+                a->write.ring_ns = 0;
+                a->write.ring_files = 0;
+                a->cfg_ring = false;
+            }
+            if (opt == 'a' && a->cfg_stop) {
+                a->write.stop_bytes = a->write.stop_packets = 0;
+                a->write.stop_ns = 0;
+                a->write.stop_files = 0;
+                a->cfg_stop = false;
+            }
             if (ns_writer_option(&a->write, opt, val, err) != 0)
                 return -1;
             break;
@@ -393,14 +425,13 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         return 0;
     if (a->mode == NS_OUT_FIELDS && a->nfields == 0)
         return ns_err_set(err, NS_STATUS_USAGE, "-T fields was given, but no fields with -e"), -1;
+    if (a->nfiles > 0 && a->cfg_ifaces)
+        a->nifaces = 0;         /* -r on the command line beats the file's interface */
     if (a->nfiles > 0 && a->nifaces > 0)
         return ns_err_set(err, NS_STATUS_USAGE, "-r and -i cannot be used together"), -1;
     if (a->nfiles == 0 && a->nifaces == 0)
         return ns_err_set(err, NS_STATUS_USAGE, "no input: give a capture file with -r or an "
                           "interface with -i (see -h)"), -1;
-    if (a->nifaces > 0 && a->write.path != NULL)
-        return ns_err_set(err, NS_STATUS_USAGE, "-w with -i is not supported yet: capture to a "
-                          "file with tcpdump or dumpcap, or write from -r"), -1;
     if (ns_writer_check(&a->write, err) != 0)
         return -1;
     if (a->write.path != NULL && !a->print_packets)

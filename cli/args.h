@@ -12,6 +12,7 @@
 #include "../core/status.h"
 #include "writer.h"
 #include "filter.h"
+#include "monitor.h"
 
 #define NS_ARGS_MAX_FIELDS 256
 #define NS_ARGS_MAX_FILES  256
@@ -66,6 +67,10 @@ struct ns_args {
     struct ns_writer_cfg write;         /* -w, -F, -b, -a (docs/writing.md) */
     bool print_packets;                 /* -P: per-frame output even with -w (as tshark) */
     struct ns_filter *filter;           /* -Y, compiled; NULL = every frame */
+    struct ns_monitor_cfg monitor;      /* --stats-interval, --metrics-listen, ... (cli/monitor.h) */
+    /* set by the configuration file: the command line's -i, -f, -b, -a replace these rather
+     * than add to them, and -r replaces the file's interfaces */
+    bool cfg_ifaces, cfg_filter, cfg_ring, cfg_stop;
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */

@@ -8,7 +8,11 @@
 
 #define GROUP "netscope"
 
-enum kind { K_BOOL, K_UINT, K_SECS, K_PATH, K_NOTBOOL };
+enum kind { K_BOOL, K_UINT, K_SECS, K_PATH, K_NOTBOOL,
+            K_IFACES,       /* comma-separated interfaces: -i each */
+            K_FORMAT,       /* pcapng or pcap: -F */
+            K_RING,         /* comma-separated -b conditions */
+            K_STOP };       /* comma-separated -a conditions */
 
 /* Every key: the plugin's preference name and where it lands in struct ns_args. K_NOTBOOL is
  * a boolean stored inverted (tcp_analysis = !scale, alerts = !no_alerts). */
@@ -39,6 +43,19 @@ static const struct key keys[] = {
     { "flows_format", K_PATH, OFF(flows_format), 0, "csv, json or jsonl" },
     { "expired_flows", K_PATH, OFF(expired_path), 0, "--expired-flows FILE" },
     { "alerts_file", K_PATH, OFF(alerts_path), 0, "--alerts FILE" },
+    { "interface", K_IFACES, OFF(ifaces), 0, "-i: interfaces to capture on, comma-separated (none: read -r)" },
+    { "capture_filter", K_PATH, OFF(capture_filter), 0, "-f: BPF capture filter" },
+    { "snaplen", K_UINT, OFF(snaplen), 262144, "-s: bytes kept per packet", 262144 },
+    { "buffer", K_UINT, OFF(buffer_mib), 1u << 20, "-B: kernel capture buffer, MiB (0: libpcap's default)" },
+    { "promiscuous", K_NOTBOOL, OFF(no_promisc), 0, "promiscuous mode (false: -p)" },
+    { "write_file", K_PATH, OFF(write.path), 0, "-w FILE" },
+    { "write_format", K_FORMAT, OFF(write.format), 0, "-F: pcapng or pcap" },
+    { "ring_buffer", K_RING, OFF(write), 0, "-b: filesize:KB,duration:S,packets:N,files:N (any of them)" },
+    { "autostop", K_STOP, OFF(write), 0, "-a: duration:S,filesize:KB,packets:N,files:N (any of them)" },
+    { "stats_interval", K_SECS, OFF(monitor.stats_interval), 0, "--stats-interval S; 0 = none" },
+    { "stats_file", K_PATH, OFF(monitor.stats_file), 0, "--stats-file FILE (empty: stderr)" },
+    { "metrics_listen", K_PATH, OFF(monitor.metrics_listen), 0, "--metrics-listen [ADDR:]PORT" },
+    { "progress", K_NOTBOOL, OFF(monitor.no_progress), 0, "progress bar on a terminal (false: --no-progress)" },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -96,9 +113,9 @@ static const struct key *find(const char *name)
 /* Paths from the file outlive the key file: they are kept in a static arena. */
 static const char *keep(const char *s)
 {
-    static char arena[4][4096];
+    static char arena[32][4096];
     static unsigned used;
-    if (used == 4 || strlen(s) >= sizeof arena[0])
+    if (used == 32 || strlen(s) >= sizeof arena[0])
         return NULL;
     strcpy(arena[used], s);
     return arena[used++];
@@ -134,6 +151,36 @@ static int set_value(struct ns_args *a, const struct key *k, const char *v)
             return -1;
         *(double *)dst = d;
         return 0;
+    }
+    case K_IFACES: {
+        char *list = g_strdup(v);
+        a->nifaces = 0;
+        int rc = 0;
+        for (char *save = NULL, *t = strtok_r(list, ",", &save); t != NULL && rc == 0;
+             t = strtok_r(NULL, ",", &save)) {
+            const char *name = keep(g_strstrip(t));
+            if (name == NULL || name[0] == '\0' || a->nifaces >= NS_ARGS_MAX_IFACES)
+                rc = -1;
+            else
+                a->ifaces[a->nifaces++] = name;
+        }
+        g_free(list);
+        a->cfg_ifaces = a->nifaces > 0;
+        return rc;
+    }
+    case K_FORMAT:
+    case K_RING:
+    case K_STOP: {
+        struct ns_err e;
+        char opt = k->kind == K_FORMAT ? 'F' : k->kind == K_RING ? 'b' : 'a';
+        char *list = g_strdup(v);
+        int rc = 0;
+        for (char *save = NULL, *t = strtok_r(list, ",", &save); t != NULL && rc == 0;
+             t = strtok_r(NULL, ",", &save))
+            rc = ns_writer_option(&a->write, opt, g_strstrip(t), &e);
+        g_free(list);
+        *(opt == 'b' ? &a->cfg_ring : &a->cfg_stop) = true;
+        return rc;
     }
     case K_PATH: {
         if (v[0] == '\0') {            /* empty: unset, as --print-config writes it */
@@ -191,6 +238,8 @@ static int load_file(struct ns_args *a, const char *path, struct ns_err *err)
         gchar *v = g_key_file_get_string(kf, GROUP, names[i], NULL);
         if (k->off == OFF(idle_timeout))
             a->idle_timeout_set = true;     /* live capture keeps it instead of its defaults */
+        if (k->off == OFF(capture_filter))
+            a->cfg_filter = true;           /* -f replaces it rather than clashing with it */
         if (v == NULL || set_value(a, k, g_strstrip(v)) != 0) {
             ns_err_set(err, NS_STATUS_USAGE, "%s:%u: bad value '%s' for %s (%s)", path,
                        line_where(text, names[i], false), v ? v : "", names[i], k->help);
@@ -249,6 +298,32 @@ void ns_config_print(const struct ns_args *a, const char *used, FILE *out)
         case K_PATH: {
             const char *p = *(const char *const *)src;
             fputs(p != NULL ? p : "", out);
+            break;
+        }
+        case K_IFACES:
+            for (size_t n = 0; n < a->nifaces; n++)
+                fprintf(out, "%s%s", n ? "," : "", a->ifaces[n]);
+            break;
+        case K_FORMAT:
+            fputs(a->write.format == NS_WRITER_PCAP ? "pcap" : "pcapng", out);
+            break;
+        case K_RING:
+        case K_STOP: {
+            const struct ns_writer_cfg *w = &a->write;
+            bool ring = k->kind == K_RING;
+            uint64_t bytes = ring ? w->ring_bytes : w->stop_bytes;
+            uint64_t pk = ring ? w->ring_packets : w->stop_packets;
+            int64_t ns = ring ? w->ring_ns : w->stop_ns;
+            uint32_t files = ring ? w->ring_files : w->stop_files;
+            const char *sep = "";
+            if (bytes != 0)
+                fprintf(out, "%sfilesize:%llu", sep, (unsigned long long)(bytes / 1000)), sep = ",";
+            if (ns != 0)
+                fprintf(out, "%sduration:%g", sep, (double)ns / 1e9), sep = ",";
+            if (pk != 0)
+                fprintf(out, "%spackets:%llu", sep, (unsigned long long)pk), sep = ",";
+            if (files != 0)
+                fprintf(out, "%sfiles:%u", sep, files);
             break;
         }
         }

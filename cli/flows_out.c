@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "flows_out.h"
+#include "rotate.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -100,6 +101,17 @@ int ns_flows_open_stream(struct ns_flows_out *o, const char *path, struct ns_err
     o->f = fopen(path, "w");
     if (o->f == NULL) {
         ns_err_set(err, NS_STATUS_FORMAT, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int ns_flows_rotate(struct ns_flows_out *o, struct ns_err *err)
+{
+    if (!o->streaming || o->f == NULL)
+        return 0;
+    if (ns_rotate_file(&o->f, o->path, err) != 0) {
+        o->failed = true;
         return -1;
     }
     return 0;

@@ -34,6 +34,9 @@ int ns_flows_open(struct ns_flows_out *o, const char *path, enum ns_flows_format
  * so a long or live run shows flows before its end (no temporary file: a reader may follow
  * the file while it grows; every line on disk is a whole record). */
 int ns_flows_open_stream(struct ns_flows_out *o, const char *path, struct ns_err *err);
+/* SIGHUP: the --expired-flows file is closed complete, renamed aside and opened afresh
+ * (cli/rotate.h gives the naming). 0, or -1 with err (no more records are written then). */
+int ns_flows_rotate(struct ns_flows_out *o, struct ns_err *err);
 /* One record; tcp: the flow's TCP analysis (NULL: not TCP, or analysis off); zeek: its
  * conn_state and history (NULL in scale mode: both columns empty); dns, sni: the names seen
  * in the flow (NULL: none). */

@@ -25,6 +25,9 @@ struct ns_live {
     uint64_t number;            /* frames handed out */
     bool stopping;
     uint64_t drained;           /* packets handed out since the stop */
+    bool wake;
+    struct ns_reader rd;        /* the interfaces for -w (ns_live_reader) */
+    uint8_t opts[NS_LIVE_MAX_IF][160];  /* their pcapng options: if_name, if_description */
 };
 
 /* "3" is the third interface of -D, as tshark reads -i 3; anything else is a name. */
@@ -52,6 +55,47 @@ static enum ns_status resolve(const char *arg, char *name, size_t cap, struct ns
         }
     pcap_freealldevs(all);
     return s;
+}
+
+/* One pcapng option, little-endian as the synthetic reader says (swapped = false). */
+static size_t put_opt(uint8_t *out, size_t cap, uint16_t code, const char *v)
+{
+    size_t len = strlen(v), padded = 4 + ((len + 3) & ~(size_t)3);
+    if (len == 0 || padded > cap)
+        return 0;
+    memset(out, 0, padded);
+    out[0] = (uint8_t)code;
+    out[1] = (uint8_t)(code >> 8);
+    out[2] = (uint8_t)len;
+    out[3] = (uint8_t)(len >> 8);
+    memcpy(out + 4, v, len);
+    return padded;
+}
+
+/* Interface k as a pcapng IDB would give it, so cli/writer.c writes live captures with the
+ * code that copies interfaces from files. */
+static void describe(struct ns_live *l, unsigned k, unsigned snaplen)
+{
+    struct ns_reader *r = &l->rd;
+    const struct ns_live_if_stats *st = &l->st.ifs[k];
+    uint8_t *o = l->opts[k];
+    size_t n = put_opt(o, sizeof l->opts[k], 2, st->name);
+    char eb[PCAP_ERRBUF_SIZE];
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, eb) == 0) {
+        for (pcap_if_t *d = all; d != NULL; d = d->next)
+            if (strcmp(d->name, st->name) == 0 && d->description != NULL)
+                n += put_opt(o + n, sizeof l->opts[k] - n, 3, d->description);
+        pcap_freealldevs(all);
+    }
+    r->format = NS_FORMAT_PCAPNG;
+    r->buf = &l->opts[0][0];
+    r->len = sizeof l->opts;
+    r->nif = k + 1;
+    r->ifs[k] = (struct ns_reader_if){ .linktype = (uint32_t)st->linktype, .snaplen = snaplen,
+                                       .tsres = st->nano ? 9 : 6,
+                                       .opt_off = (uint64_t)(o - &l->opts[0][0]),
+                                       .opt_len = (uint32_t)n };
 }
 
 static enum ns_status open_one(struct ns_live *l, const struct ns_live_cfg *cfg, unsigned k,
@@ -111,6 +155,7 @@ static enum ns_status open_one(struct ns_live *l, const struct ns_live_cfg *cfg,
     if (li->fd < 0)
         return ns_err_set(err, NS_STATUS_FORMAT, "%s: no descriptor to wait on", st->name);
     l->pfd[k] = (struct pollfd){ .fd = li->fd, .events = POLLIN };
+    describe(l, k, cfg->snaplen ? cfg->snaplen : NS_LIVE_SNAPLEN);
     return NS_STATUS_OK;
 }
 
@@ -135,6 +180,7 @@ struct ns_live *ns_live_open(const struct ns_live_cfg *cfg, enum ns_status *stat
         }
     }
     l->st.n = l->n;
+    l->wake = cfg->wake;
     *status = NS_STATUS_OK;
     return l;
 }
@@ -193,26 +239,44 @@ enum ns_status ns_live_next(struct ns_live *l, struct ns_rec *rec, const volatil
         int r = poll(l->pfd, l->n, 250);
         if (r < 0 && errno != EINTR)
             return ns_err_set(err, NS_STATUS_FORMAT, "waiting for packets: %s", strerror(errno));
+        if (r == 0 && l->wake)
+            return NS_LIVE_IDLE;
     }
+}
+
+const struct ns_reader *ns_live_reader(const struct ns_live *l)
+{
+    return &l->rd;
+}
+
+static void read_pcap_stats(struct ns_live *l)
+{
+    for (unsigned k = 0; k < l->n; k++) {
+        struct ns_live_if_stats *is = &l->st.ifs[k];
+        struct pcap_stat ps;
+        if (l->ifs[k].p != NULL && pcap_stats(l->ifs[k].p, &ps) == 0) {
+            is->have_pcap = true;
+            is->recv = ps.ps_recv;
+            is->drop = ps.ps_drop;
+            is->ifdrop = ps.ps_ifdrop;
+        }
+    }
+}
+
+void ns_live_counters(struct ns_live *l, struct ns_live_stats *st)
+{
+    read_pcap_stats(l);
+    *st = l->st;
 }
 
 void ns_live_close(struct ns_live *l, struct ns_live_stats *st)
 {
     if (l == NULL)
         return;
-    for (unsigned k = 0; k < l->n; k++) {
-        struct ns_live_if_stats *is = &l->st.ifs[k];
-        struct pcap_stat ps;
-        if (l->ifs[k].p == NULL)
-            continue;
-        if (pcap_stats(l->ifs[k].p, &ps) == 0) {
-            is->have_pcap = true;
-            is->recv = ps.ps_recv;
-            is->drop = ps.ps_drop;
-            is->ifdrop = ps.ps_ifdrop;
-        }
-        pcap_close(l->ifs[k].p);
-    }
+    read_pcap_stats(l);
+    for (unsigned k = 0; k < l->n; k++)
+        if (l->ifs[k].p != NULL)
+            pcap_close(l->ifs[k].p);
     if (st != NULL)
         *st = l->st;
     free(l);

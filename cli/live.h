@@ -10,7 +10,11 @@
  *         poll(); the per-interface counters. Nothing is allocated per packet.
  * Stop:   ns_live_next() checks *stop between packets and while it waits (a signal
  *         interrupts the wait); once *stop is set it returns what the interfaces already
- *         hold (at most NS_LIVE_DRAIN packets), then NS_STATUS_END.
+ *         hold (at most NS_LIVE_DRAIN packets), then NS_STATUS_END. With cfg.wake it also
+ *         returns NS_LIVE_IDLE when no packet came for a moment (at most 250 ms), so the
+ *         caller can keep periodic statistics and metrics current on a quiet link.
+ * Writer: ns_live_reader() describes the interfaces as a pcapng reader would (link type,
+ *         snaplen, if_name, if_description, time stamp resolution), for cli/writer.c.
  * Errors: a bad capture filter (NS_STATUS_USAGE: exit 1) or an interface that cannot be
  *         opened or fails while capturing (exit 2): one sentence in err naming it. */
 #ifndef NS_CLI_LIVE_H
@@ -35,7 +39,11 @@ struct ns_live_cfg {
     unsigned snaplen;           /* 0: NS_LIVE_SNAPLEN */
     unsigned buffer_mib;        /* 0: libpcap's default */
     bool promisc;
+    bool wake;                  /* return NS_LIVE_IDLE when idle */
 };
+
+/* ns_live_next(): no packet for a moment; not an error, call again. */
+#define NS_LIVE_IDLE NS_STATUS_MALFORMED
 
 /* What each interface saw; kept after ns_live_close() for -z netscope,stats. */
 struct ns_live_if_stats {
@@ -65,6 +73,12 @@ struct ns_live *ns_live_open(const struct ns_live_cfg *cfg, enum ns_status *stat
 /* The next packet, NS_STATUS_END after a stop, or NS_STATUS_FORMAT when an interface fails. */
 enum ns_status ns_live_next(struct ns_live *l, struct ns_rec *rec, const volatile sig_atomic_t *stop,
                             struct ns_err *err);
+
+/* The interfaces as the -w writer reads them (see cli/writer.h); valid until ns_live_close(). */
+const struct ns_reader *ns_live_reader(const struct ns_live *l);
+
+/* The counters so far, the kernel's included (pcap_stats), into st; during the capture. */
+void ns_live_counters(struct ns_live *l, struct ns_live_stats *st);
 
 /* Reads the kernel's counters (pcap_stats) into st, closes every handle and frees l. */
 void ns_live_close(struct ns_live *l, struct ns_live_stats *st);

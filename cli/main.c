@@ -23,6 +23,7 @@
 #include "live.h"
 #include "bpf.h"
 #include "writer.h"
+#include "monitor.h"
 
 #define NS_VERSION "0.1.0"
 
@@ -42,6 +43,35 @@ static void on_signal(int sig)
     }
     interrupted = 1;
 }
+
+/* SIGHUP: -w starts a new file (cli/writer.c) and the JSON Lines outputs rotate
+ * (cli/rotate.h), between two frames, where no record is half written. */
+static volatile sig_atomic_t hup;
+static struct ns_alerts *hup_alerts;
+static struct ns_flows_out *hup_expired;
+static int hup_rc;
+
+static void on_hup(int sig)
+{
+    ns_writer_on_sighup(sig);
+    hup = 1;
+}
+
+static void rotate_jsonl(void)
+{
+    struct ns_err err = {{0}};
+    hup = 0;
+    if ((hup_alerts != NULL && ns_alerts_rotate(hup_alerts, &err) != 0) ||
+        (hup_expired != NULL && ns_flows_rotate(hup_expired, &err) != 0)) {
+        fflush(stdout);
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        hup_rc = 2;
+        interrupted = 1;        /* a stream that cannot go on ends the run, completely */
+    }
+}
+
+/* --stats-interval, --metrics-listen, the progress bar (cli/monitor.h) */
+static struct ns_monitor monitor;
 
 /* What the engine tells at each flow's end goes to every consumer. */
 struct flow_sinks {
@@ -100,13 +130,14 @@ static int file_filter_keep(const struct ns_args *a, struct ns_rec *rec)
  * records of a file do. The first SIGINT/SIGTERM stops the capture; the packets already
  * captured are still analysed and every output is completed by main. */
 static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_output *o,
-                    struct ns_tophosts *hosts, struct ns_alerts *alerts)
+                    struct ns_tophosts *hosts, struct ns_alerts *alerts, struct ns_writer *w)
 {
     struct ns_err err = {{0}};
     enum ns_status st;
     struct ns_live_cfg lc = { .ifaces = a->ifaces, .nifaces = (unsigned)a->nifaces,
                               .filter = a->capture_filter, .snaplen = a->snaplen,
-                              .buffer_mib = a->buffer_mib, .promisc = !a->no_promisc };
+                              .buffer_mib = a->buffer_mib, .promisc = !a->no_promisc,
+                              .wake = true };   /* SIGHUP and intervals on a quiet link */
     struct ns_live *l = ns_live_open(&lc, &st, &err);
     if (l == NULL) {
         fflush(stdout);
@@ -114,19 +145,34 @@ static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_ou
         return st == NS_STATUS_USAGE ? 1 : 2;
     }
     ns_live_print_start(l, stderr);
+    ns_monitor_source(&monitor, NULL, l, w);
     /* a person watching a terminal sees each frame as it comes */
     bool flush_each = !a->quiet && isatty(STDOUT_FILENO);
     struct ns_rec rec;
     enum ns_status s;
     int rc = 0;
-    while ((s = ns_live_next(l, &rec, &interrupted, &err)) == NS_STATUS_OK) {
+    while ((s = ns_live_next(l, &rec, &interrupted, &err)) == NS_STATUS_OK || s == NS_LIVE_IDLE) {
+        if (hup)
+            rotate_jsonl();
+        if (s == NS_LIVE_IDLE) {
+            ns_monitor_idle(&monitor, eng);
+            continue;
+        }
+        ns_monitor_rec(&monitor, eng, &rec);
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
+        ns_monitor_frame(&monitor, eng, f);
+        /* -w, -b, -a as for files: the capture's interfaces stand in for a file's */
+        enum ns_writer_step ws = NS_WRITER_OK;
+        if (a->filter == NULL || ns_filter_match(a->filter, f))
+            ws = ns_writer_frame(w, ns_live_reader(l), f);
+        if (ws == NS_WRITER_STOP || ws == NS_WRITER_ERROR)
+            break;
         ns_output_frame(o, f);
         ns_tophosts_frame(hosts, f);
         ns_alerts_frame(alerts, f);
         if (flush_each)
             fflush(stdout);
-        if (a->count != 0 && eng->stats.frames >= a->count)
+        if (ws == NS_WRITER_LAST || (a->count != 0 && eng->stats.frames >= a->count))
             break;
     }
     if (s < 0) {
@@ -134,6 +180,7 @@ static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_ou
         fprintf(stderr, "netscope: %s\n", err.msg);
         rc = 2;
     }
+    ns_monitor_source(&monitor, NULL, NULL, w);
     ns_live_close(l, &live_stats);
     live_ran = true;
     ns_live_print_counts(&live_stats, stderr);
@@ -154,7 +201,10 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
     struct ns_rec rec;
     enum ns_status s = NS_STATUS_OK;
     int rc = 0;
+    ns_monitor_source(&monitor, &in.reader, NULL, w);
     while (!interrupted && (s = ns_reader_next(&in.reader, &rec, &err)) == NS_STATUS_OK) {
+        if (hup)
+            rotate_jsonl();
         int keep = file_filter_keep(a, &rec);
         if (keep <= 0) {
             if (keep < 0) {
@@ -163,7 +213,9 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
             }
             continue;
         }
+        ns_monitor_rec(&monitor, eng, &rec);
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
+        ns_monitor_frame(&monitor, eng, f);
         /* -w and -a: a frame that is printed (it passes -Y) is also written; a write error
          * or -a ends the run */
         enum ns_writer_step ws = NS_WRITER_OK;
@@ -182,6 +234,7 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
         fprintf(stderr, "netscope: %s: %s\n", path, err.msg);
         rc = 2;
     }
+    ns_monitor_source(&monitor, NULL, NULL, w);
     ns_input_close(&in);
     return rc;
 }
@@ -256,13 +309,26 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* --stats-interval, --metrics-listen, the bar: before any output file exists, so a port
+     * in use leaves nothing behind */
+    enum ns_status mst;
+    if (ns_monitor_open(&monitor, &args.monitor, args.nifaces > 0,
+                        !args.quiet && isatty(STDOUT_FILENO), &mst, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        return mst == NS_STATUS_USAGE ? 1 : 2;
+    }
     static struct ns_writer writer;     /* -w, -b, -a: before anything is printed (-w -) */
     if (ns_writer_open(&writer, &args.write, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         return 2;
     }
-    if (args.write.path != NULL)
-        signal(SIGHUP, ns_writer_on_sighup);
+    if (args.write.path != NULL || args.alerts_path != NULL || args.expired_path != NULL) {
+        /* sigaction, not signal(): under strict POSIX, glibc's signal() resets the handler
+         * after one delivery, and a second SIGHUP would end the run */
+        struct sigaction sa = { .sa_handler = on_hup };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGHUP, &sa, NULL);
+    }
     if (ns_tophosts_init(&hosts, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         return 2;
@@ -274,12 +340,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "netscope: %s\n", err.msg);
         return 2;
     }
+    hup_alerts = args.alerts_path != NULL ? &alerts : NULL;
     if (args.expired_path != NULL) {
         if (ns_flows_open_stream(&expired, args.expired_path, &err) != 0) {
             fprintf(stderr, "netscope: %s\n", err.msg);
             return 2;
         }
         sinks.expired = &expired;
+        hup_expired = &expired;
     }
     if (args.flows_path != NULL) {
         enum ns_flows_format ff;
@@ -296,8 +364,12 @@ int main(int argc, char **argv)
     }
     /* Ctrl-C ends the run like the end of the file: what was read is reported and every
      * output is completed, so nothing is left half written. */
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    /* sigaction: glibc's signal() under strict POSIX is one-shot, and a second Ctrl-C
+     * would kill netscope before on_signal() removes the temporary files */
+    struct sigaction sint = { .sa_handler = on_signal };
+    sigemptyset(&sint.sa_mask);
+    sigaction(SIGINT, &sint, NULL);
+    sigaction(SIGTERM, &sint, NULL);
 
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
@@ -331,8 +403,14 @@ int main(int argc, char **argv)
     }
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
-    int rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts)
+    int rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts, &writer)
                               : run_file(&args, args.files[0], &eng, &o, &hosts, &alerts, &writer);
+    if (ns_monitor_close(&monitor, &eng, live_ran ? &live_stats : NULL, &err) != 0) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        rc = 2;
+    }
+    if (hup_rc != 0)
+        rc = hup_rc;
     char note[512];     /* an input that could not be read at all leaves no capture behind */
     if (ns_writer_close(&writer, eng.stats.frames > 0 || rc == 0, &err, note, sizeof note) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);

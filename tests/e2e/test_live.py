@@ -175,7 +175,9 @@ def teardown():
 
 
 def start_capture(args, stdout=subprocess.PIPE):
-    p = subprocess.Popen(["ip", "netns", "exec", NSA, NS] + args, stdout=stdout,
+    # -B 16: at the default snaplen libpcap's 2 MiB ring has few slots, and a loaded CI box
+    # (or an ASan build) falls behind a burst; the counters say so, the test needs them at 0
+    p = subprocess.Popen(["ip", "netns", "exec", NSA, NS, "-B", "16"] + args, stdout=stdout,
                          stderr=subprocess.PIPE, text=True)
     line = p.stderr.readline()
     if not line.startswith("Capturing on"):
@@ -231,6 +233,7 @@ def live_veth():
     td = None
     if shutil.which("tcpdump") and shutil.which("tshark"):
         td = subprocess.Popen(["ip", "netns", "exec", NSA, "tcpdump", "-i", VA, "--immediate-mode", "-U", "-n", "-Z", "root",
+                               "-B", "16384",  # 2 MiB holds only 8 full-snaplen slots: a loaded box drops
                                "-w", oracle], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               text=True)
         td.stderr.readline()                 # "listening on ..."
@@ -335,6 +338,54 @@ def live_loopback_and_two_interfaces():
           "two interfaces: drops reported per interface")
 
 
+def capinfos_count(path):
+    r = run(["capinfos", "-c", "-M", path])
+    m = re.search(r"Number of packets:\s+(\d+)", r.stdout)
+    return int(m.group(1)) if r.returncode == 0 and m else -1
+
+
+def live_write():
+    """-w with -i: the file holds every packet captured, under the live interface's name."""
+    if shutil.which("capinfos") is None or shutil.which("tshark") is None:
+        print("skip -w with -i: no capinfos or tshark")
+        return
+    out = os.path.join(TMP, "live.pcapng")
+    p = start_capture(["-i", VA, "-w", out, "-z", "netscope,stats"])
+    send("80x5", 2)
+    rc, o, err = stop(p)
+    m = re.search(r"^(\d+) packets captured$", err, re.M)
+    captured = int(m.group(1)) if m else -2
+    names = run(["tshark", "-r", out, "-T", "fields", "-e", "frame.interface_name"]).stdout.split()
+    check(rc == 0 and capinfos_count(out) == captured > 5 * 8 and set(names) == {VA}
+          and len(names) == captured,
+          f"-i {VA} -w: capinfos counts the {captured} packets captured, tshark names the interface")
+    check([f for f in os.listdir(TMP) if f.startswith("live.pcapng.")] == [], "-w: no temporary file left")
+
+    ring = os.path.join(TMP, "ring.pcapng")
+    p = start_capture(["-i", VA, "-w", ring, "-b", "packets:10"])
+    send("80x4", 0)
+    rc, o, err = stop(p)
+    m = re.search(r"^(\d+) packets captured$", err, re.M)
+    captured = int(m.group(1)) if m else -2
+    files = sorted(f for f in os.listdir(TMP) if re.fullmatch(r"ring_\d{5}_\d{14}\.pcapng", f))
+    counts = [capinfos_count(os.path.join(TMP, f)) for f in files]
+    check(rc == 0 and len(files) == (captured + 9) // 10 and sum(counts) == captured
+          and all(c == 10 for c in counts[:-1]),
+          f"-i -w -b packets:10: {len(files)} ring files of 10 packets, dumpcap's names ({counts})")
+
+    head = os.path.join(TMP, "head.pcap")
+    p = start_capture(["-i", VA, "-w", head, "-F", "pcap", "-a", "packets:7"])
+    send("80x3", 0)
+    try:
+        p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+    r = run(["capinfos", "-t", head])
+    check(p.returncode == 0 and capinfos_count(head) == 7 and "pcap" in r.stdout and "pcapng" not in r.stdout,
+          "-i -w -F pcap -a packets:7: the capture stops by itself after 7 packets, a pcap file")
+
+
 def live_second_signal():
     flows = os.path.join(TMP, "abort.csv")
     p = start_capture(["-i", VA, "-q", "--flows", flows])
@@ -346,6 +397,14 @@ def live_second_signal():
     left = [f for f in os.listdir(TMP) if f.startswith("abort.csv")]
     check(p.returncode in (130, 143) and left == [],
           f"a second signal exits at once ({p.returncode}) and leaves no file ({left})")
+    # the same signal twice: the handler must still be there for the second one
+    p = start_capture(["-i", VA, "-q", "--flows", flows])
+    p.send_signal(signal.SIGINT)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=30)
+    left = [f for f in os.listdir(TMP) if f.startswith("abort.csv")]
+    check(p.returncode in (0, 130) and left == ([] if p.returncode == 130 else ["abort.csv"]),
+          f"SIGINT twice: exit {p.returncode}, no temporary file left ({left})")
 
 
 def main():
@@ -366,6 +425,7 @@ def main():
             live_bad_filter()
             live_veth()
             live_loopback_and_two_interfaces()
+            live_write()
             live_second_signal()
         finally:
             srv.kill()
