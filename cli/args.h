@@ -66,6 +66,8 @@ struct ns_args {
     struct ns_writer_cfg write;         /* -w, -F, -b, -a (docs/writing.md) */
     bool print_packets;                 /* -P: per-frame output even with -w (as tshark) */
     struct ns_filter *filter;           /* -Y, compiled; NULL = every frame */
+    bool per_file;                      /* --per-file: each file on its own (cli/perfile.h) */
+    unsigned jobs;                      /* --jobs N: files at once; 0 = online CPUs */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */
