@@ -13,7 +13,11 @@ void ns_args_usage(FILE *out)
           "       netscope [options] -i IFACE [-i IFACE ...] [capture filter]\n"
           "\n"
           "Input:\n"
-          "  -r FILE                  read packets from a pcap or pcapng file\n"
+          "  -r FILE                  read packets from a pcap or pcapng file; repeated, a\n"
+          "                           directory or a quoted glob: merged in time order as\n"
+          "                           mergecap does (docs/inputs.md)\n"
+          "  --per-file               each -r file analysed on its own, then a combined summary\n"
+          "  --jobs N                 --per-file: files analysed at once (default: the CPUs)\n"
           "  -i IFACE                 capture live on IFACE, a name or a -D number (repeatable:\n"
           "                           frames interleaved, frame.interface_id = the -i index)\n"
           "  -f FILTER                BPF capture filter, live and on files (docs/live.md)\n"
@@ -165,6 +169,21 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                     return ns_err_set(err, NS_STATUS_USAGE, "too many --fail-on expressions"), -1;
                 a->fail_on[a->nfail_on++] = argv[++i];
             }
+            continue;
+        }
+        if (strcmp(arg, "--per-file") == 0) {
+            a->per_file = true;
+            continue;
+        }
+        if (strcmp(arg, "--jobs") == 0) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > 1024)
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..1024", arg, v), -1;
+            a->jobs = (unsigned)n;
             continue;
         }
         if (strcmp(arg, "--print-config") == 0) {
@@ -378,6 +397,14 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                           "file with tcpdump or dumpcap, or write from -r"), -1;
     if (ns_writer_check(&a->write, err) != 0)
         return -1;
+    if (a->per_file && a->nifaces > 0)
+        return ns_err_set(err, NS_STATUS_USAGE, "--per-file reads files (-r), not interfaces"), -1;
+    if (a->per_file && a->write.path != NULL)
+        return ns_err_set(err, NS_STATUS_USAGE, "-w with --per-file: drop --per-file to write the "
+                          "files merged into one capture (docs/inputs.md)"), -1;
+    if (a->per_file && a->junit_path != NULL)
+        return ns_err_set(err, NS_STATUS_USAGE, "--junit with --per-file is not supported: one "
+                          "report per run (docs/inputs.md)"), -1;
     if (a->write.path != NULL && !a->print_packets)
         a->quiet = true;        /* tshark: -w prints no frames unless -P */
     return 0;
