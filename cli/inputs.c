@@ -347,11 +347,21 @@ oom:
 enum ns_status ns_merge_next(struct ns_merge *m, struct ns_rec *rec, const struct ns_reader **from,
                              size_t *file, struct ns_err *err)
 {
-    if (m->pending) {
-        m->pending = false;
-        *file = m->pending_file;
-        *err = m->src[m->pending_file].err;
-        return m->src[m->pending_file].err_st;
+    /* The file of the record returned last reads its next one only now: until then its
+     * reader describes that record (the writer reads the current pcapng section from it). */
+    if (m->advance) {
+        m->advance = false;
+        struct ns_merge_src *s = &m->src[m->heap[0]];
+        enum ns_status st = advance(s, err);
+        if (!s->live)
+            m->heap[0] = m->heap[--m->nheap];
+        sift_down(m, 0);
+        if (st < 0) {
+            s->damaged = true;
+            s->err = *err;
+            *file = (size_t)(s - m->src);
+            return st;
+        }
     }
     if (m->nheap == 0)
         return NS_STATUS_END;
@@ -360,33 +370,18 @@ enum ns_status ns_merge_next(struct ns_merge *m, struct ns_rec *rec, const struc
     *rec = s->head;
     *from = &s->in->reader;
     *file = i;
-    uint32_t g = s->head_g, desc = s->head_desc;
-    enum ns_status st = advance(s, err);
-    if (s->live) {
-        sift_down(m, 0);
-    } else {
-        m->heap[0] = m->heap[--m->nheap];
-        sift_down(m, 0);
-    }
+    m->advance = true;
+    s->frames++;
     if (!m->single) {
         rec->number = ++m->number;
         /* an interface first seen after the first record gets the next output id; a custom
          * block belongs to no interface */
+        uint32_t g = s->head_g;
         if (rec->kind == NS_REC_PACKET) {
-            if (g < NS_READER_MAX_IF && s->out[g] == UINT32_MAX && add_iface(m, s, g, desc) != 0)
+            if (g < NS_READER_MAX_IF && s->out[g] == UINT32_MAX && add_iface(m, s, g, s->head_desc) != 0)
                 return ns_err_set(err, NS_STATUS_CAP, "out of memory for the interface table");
             rec->interface_id = g < NS_READER_MAX_IF ? (int32_t)s->out[g] : 0;
         }
-    }
-    s->frames++;
-    if (st < 0) {
-        /* the record in hand is still good: hand it over, report the damage next time */
-        s->damaged = true;
-        s->err = *err;
-        s->err_st = st;
-        m->pending = true;
-        m->pending_file = i;
-        *err = (struct ns_err){{0}};
     }
     return NS_STATUS_OK;
 }

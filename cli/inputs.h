@@ -54,7 +54,6 @@ struct ns_merge_src {
     bool live;                  /* head holds this file's next record */
     bool damaged;               /* ended by an error after some records: err says why */
     struct ns_err err;
-    enum ns_status err_st;
     struct ns_input *in;
     struct ns_rec head;
     uint32_t head_g;            /* head's interface id within its section (mergecap's key) */
@@ -71,8 +70,7 @@ struct ns_merge {
     size_t nheap;
     bool single;                /* one readable file: records pass untouched */
     uint64_t number;            /* frames returned */
-    bool pending;               /* src[pending_file] just ended in an error: report it next */
-    size_t pending_file;
+    bool advance;               /* src[heap[0]]'s head was returned: read its next record */
     struct ns_writer_iface *ifs;    /* output interface id -> (reader, interface) */
     uint32_t nifs, cap_ifs;
 };
