@@ -39,7 +39,11 @@ void ns_args_usage(FILE *out)
           "                           N packets; keep the last N files (docs/writing.md)\n"
           "\n"
           "Input file:\n"
-          "  -r FILE                  read packets from a pcap or pcapng file\n"
+          "  -r FILE                  read packets from a pcap or pcapng file; repeated, a\n"
+          "                           directory or a quoted glob: merged in time order as\n"
+          "                           mergecap does (docs/inputs.md)\n"
+          "  --per-file               each -r file analysed on its own, then a combined summary\n"
+          "  --jobs N                 --per-file: files analysed at once (default: the CPUs)\n"
           "\n"
           "Processing:\n"
           "  -Y FILTER                print and write only the frames that match this display\n"
@@ -204,6 +208,21 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
         }
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "--version") == 0) {
             *(arg[2] == 'h' ? &a->help : &a->version) = true;
+            continue;
+        }
+        if (strcmp(arg, "--per-file") == 0) {
+            a->per_file = true;
+            continue;
+        }
+        if (strcmp(arg, "--jobs") == 0) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > 1024)
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..1024", arg, v), -1;
+            a->jobs = (unsigned)n;
             continue;
         }
         if (strcmp(arg, "--print-config") == 0) {
@@ -434,6 +453,14 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
                           "interface with -i (see -h)"), -1;
     if (ns_writer_check(&a->write, err) != 0)
         return -1;
+    if (a->per_file && a->nifaces > 0)
+        return ns_err_set(err, NS_STATUS_USAGE, "--per-file reads files (-r), not interfaces"), -1;
+    if (a->per_file && a->write.path != NULL)
+        return ns_err_set(err, NS_STATUS_USAGE, "-w with --per-file: drop --per-file to write the "
+                          "files merged into one capture (docs/inputs.md)"), -1;
+    if (a->per_file && a->junit_path != NULL)
+        return ns_err_set(err, NS_STATUS_USAGE, "--junit with --per-file is not supported: one "
+                          "report per run (docs/inputs.md)"), -1;
     if (a->write.path != NULL && !a->print_packets)
         a->quiet = true;        /* tshark: -w prints no frames unless -P */
     return 0;

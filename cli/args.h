@@ -71,6 +71,8 @@ struct ns_args {
     /* set by the configuration file: the command line's -i, -f, -b, -a replace these rather
      * than add to them, and -r replaces the file's interfaces */
     bool cfg_ifaces, cfg_filter, cfg_ring, cfg_stop;
+    bool per_file;                      /* --per-file: each file on its own (cli/perfile.h) */
+    unsigned jobs;                      /* --jobs N: files at once; 0 = online CPUs */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */

@@ -41,6 +41,9 @@ enum ns_status ns_input_open(struct ns_input *in, const char *path, struct ns_er
         in->map = p;
         in->len = (size_t)st.st_size;
     }
+    /* the mapping outlives the descriptor: a merge of thousands of files holds none */
+    close(in->fd);
+    in->fd = -1;
     ns_reader_init(&in->reader, in->map, in->len);
     enum ns_status s = ns_reader_open(&in->reader, err);
     if (s != NS_STATUS_OK)

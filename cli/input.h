@@ -1,6 +1,7 @@
 /* cli/input.h: a capture file mapped into memory for the reader.
  * The file is mmap'd read-only (pages come from the page cache, not the heap); an empty
- * file or one that cannot be mapped is read into nothing and left to the reader to judge. */
+ * file or one that cannot be mapped is read into nothing and left to the reader to judge.
+ * The descriptor is closed once the file is mapped (fd is then -1): many inputs can be open. */
 #ifndef NS_CLI_INPUT_H
 #define NS_CLI_INPUT_H
 

@@ -19,6 +19,8 @@
 #include "stats.h"
 #include "topflows.h"
 #include "input.h"
+#include "inputs.h"
+#include "perfile.h"
 #include "output.h"
 #include "live.h"
 #include "bpf.h"
@@ -81,6 +83,7 @@ struct flow_sinks {
     struct ns_flows_out *expired;
     const struct ns_engine *eng;
     struct ns_failon *failon;
+    uint64_t nflows;
 };
 
 static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
@@ -97,6 +100,7 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
     if (s->expired != NULL)
         ns_flows_write(s->expired, f, tcp, zeek, dns, sni, why);
     ns_failon_flow(s->failon, f, tcp, zeek);
+    s->nflows++;
 }
 
 /* Live capture and capture filters (-i, -f; cli/live.c, cli/bpf.c). */
@@ -187,22 +191,41 @@ static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_ou
     return rc;
 }
 
-static int run_file(const struct ns_args *a, const char *path, struct ns_engine *eng,
-                    struct ns_output *o, struct ns_tophosts *hosts, struct ns_alerts *alerts,
-                    struct ns_writer *w)
+/* Files (-r, repeated, directories, globs): one stream in time order (cli/inputs.h). A file
+ * that cannot be read is reported in one line and the others still run (exit 2). */
+static int run_files(const struct ns_args *a, struct ns_engine *eng, struct ns_output *o,
+                     struct ns_tophosts *hosts, struct ns_alerts *alerts, struct ns_writer *w,
+                     struct ns_run_totals *tot)
 {
-    struct ns_input in;
     struct ns_err err = {{0}};
-    if (ns_input_open(&in, path, &err) != NS_STATUS_OK) {
-        fflush(stdout);
-        fprintf(stderr, "netscope: %s: %s\n", path, err.msg);
+    static struct ns_inputs_list list;
+    static struct ns_merge m;
+    if (ns_inputs_expand(a->files, a->nfiles, &list, &err) != 0 ||
+        ns_merge_open(&m, &list, &err) != NS_STATUS_OK) {
+        fprintf(stderr, "netscope: %s\n", err.msg);
+        ns_inputs_list_free(&list);
         return 2;
     }
-    struct ns_rec rec;
-    enum ns_status s = NS_STATUS_OK;
     int rc = 0;
-    ns_monitor_source(&monitor, &in.reader, NULL, w);
-    while (!interrupted && (s = ns_reader_next(&in.reader, &rec, &err)) == NS_STATUS_OK) {
+    for (size_t i = 0; i < m.n; i++)
+        if (m.src[i].failed) {
+            fprintf(stderr, "netscope: %s: %s\n", m.src[i].path, m.src[i].err.msg);
+            rc = 2;
+        }
+    if (!m.single)
+        ns_writer_use_ifaces(w, ns_merge_iface, &m);
+    ns_monitor_source(&monitor, &m, NULL, w);
+    struct ns_rec rec;
+    const struct ns_reader *from;
+    size_t fi;
+    enum ns_status s;
+    while (!interrupted && (s = ns_merge_next(&m, &rec, &from, &fi, &err)) != NS_STATUS_END) {
+        if (s != NS_STATUS_OK) {
+            fflush(stdout);
+            fprintf(stderr, "netscope: %s: %s\n", m.src[fi].path, err.msg);
+            rc = 2;
+            continue;
+        }
         if (hup)
             rotate_jsonl();
         int keep = file_filter_keep(a, &rec);
@@ -216,11 +239,12 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
         ns_monitor_rec(&monitor, eng, &rec);
         const struct ns_frame *f = ns_engine_feed(eng, &rec);
         ns_monitor_frame(&monitor, eng, f);
+        tot->alerts += f->nalerts;
         /* -w and -a: a frame that is printed (it passes -Y) is also written; a write error
          * or -a ends the run */
         enum ns_writer_step ws = NS_WRITER_OK;
         if (a->filter == NULL || ns_filter_match(a->filter, f))
-            ws = ns_writer_frame(w, &in.reader, f);
+            ws = ns_writer_frame(w, from, f);
         if (ws == NS_WRITER_STOP || ws == NS_WRITER_ERROR)
             break;
         ns_output_frame(o, f);
@@ -229,19 +253,16 @@ static int run_file(const struct ns_args *a, const char *path, struct ns_engine 
         if (ws == NS_WRITER_LAST || (a->count != 0 && eng->stats.frames >= a->count))
             break;
     }
-    if (s < 0) {
-        fflush(stdout);
-        fprintf(stderr, "netscope: %s: %s\n", path, err.msg);
-        rc = 2;
-    }
     ns_monitor_source(&monitor, NULL, NULL, w);
-    ns_input_close(&in);
+    /* the writer may still describe interfaces at close: the readers stay until main ends */
     return rc;
 }
 
+static struct ns_args args;
+static int run_one(struct ns_args *a, struct ns_run_totals *tot);
+
 int main(int argc, char **argv)
 {
-    static struct ns_args args;
     struct ns_err err = {{0}};
     /* defaults, then the configuration file, then the command line */
     ns_args_defaults(&args);
@@ -275,10 +296,17 @@ int main(int argc, char **argv)
         }
         return fflush(stdout) == 0 ? 0 : 2;
     }
-    if (args.nfiles > 1) {
-        fprintf(stderr, "netscope: only one -r file is supported for now\n");
-        return 1;
-    }
+    struct ns_run_totals tot = {0};
+    if (args.per_file)
+        return ns_perfile_run(&args, run_one);
+    return run_one(&args, &tot);
+}
+
+/* One run over the inputs args names (in --per-file mode, one file, in a child process). */
+static int run_one(struct ns_args *a, struct ns_run_totals *tot)
+{
+    (void)a;    /* the same object as args: the code below reads the file-scope name */
+    struct ns_err err = {{0}};
 
     static struct ns_conv conv;
     static struct ns_topflows top;
@@ -404,7 +432,7 @@ int main(int argc, char **argv)
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
     int rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts, &writer)
-                              : run_file(&args, args.files[0], &eng, &o, &hosts, &alerts, &writer);
+                              : run_files(&args, &eng, &o, &hosts, &alerts, &writer, tot);
     if (ns_monitor_close(&monitor, &eng, live_ran ? &live_stats : NULL, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         rc = 2;
@@ -420,6 +448,8 @@ int main(int argc, char **argv)
     }
     ns_output_end(&o);
     ns_engine_fini(&eng);   /* ends every flow: the conversation rows are complete */
+    tot->frames = eng.stats.frames;
+    tot->flows = sinks.nflows;
     /* an input that could not be read at all leaves no flow file behind */
     bool read_some = eng.stats.frames > 0 || rc == 0;
     if (sinks.expired != NULL && ns_flows_close(&expired, true, &err) != 0) {

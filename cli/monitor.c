@@ -73,10 +73,10 @@ int ns_monitor_open(struct ns_monitor *m, const struct ns_monitor_cfg *cfg, bool
     return 0;
 }
 
-void ns_monitor_source(struct ns_monitor *m, const struct ns_reader *r, struct ns_live *l,
+void ns_monitor_source(struct ns_monitor *m, const struct ns_merge *files, struct ns_live *l,
                        const struct ns_writer *w)
 {
-    m->reader = r;
+    m->files = files;
     m->live = l;
     m->writer = w;
 }
@@ -145,8 +145,11 @@ void ns_monitor_frame(struct ns_monitor *m, const struct ns_engine *e, const str
         return;
     int64_t mono = clock_ns(CLOCK_MONOTONIC);
     publish(m, e, mono);
-    if (m->reader != NULL)
-        ns_progress_update(&m->prog, mono, m->reader->off, m->reader->len, e->stats.packets);
+    if (m->files != NULL) {
+        uint64_t done, total;
+        ns_merge_progress(m->files, &done, &total);
+        ns_progress_update(&m->prog, mono, done, total, e->stats.packets);
+    }
 }
 
 void ns_monitor_idle(struct ns_monitor *m, const struct ns_engine *e)

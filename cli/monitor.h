@@ -14,6 +14,7 @@
 
 #include "../core/engine.h"
 #include "../core/reader.h"
+#include "inputs.h"
 #include "live.h"
 #include "metrics.h"
 #include "periodic.h"
@@ -36,7 +37,7 @@ struct ns_monitor {
     struct ns_periodic per;
     struct ns_metrics *srv;
     struct ns_progress prog;
-    const struct ns_reader *reader;
+    const struct ns_merge *files;   /* -r: the merged files (progress), else NULL */
     struct ns_live *live;
     const struct ns_writer *writer;
     struct ns_metrics_snap snap;
@@ -50,8 +51,8 @@ struct ns_monitor {
  * and *status (NS_STATUS_USAGE: exit 1). */
 int ns_monitor_open(struct ns_monitor *m, const struct ns_monitor_cfg *cfg, bool live,
                     bool frames_to_tty, enum ns_status *status, struct ns_err *err);
-/* Where the counters come from: the file's reader (progress), the capture (drops), -w. */
-void ns_monitor_source(struct ns_monitor *m, const struct ns_reader *r, struct ns_live *l,
+/* Where the counters come from: the files (progress), the capture (drops), -w. */
+void ns_monitor_source(struct ns_monitor *m, const struct ns_merge *files, struct ns_live *l,
                        const struct ns_writer *w);
 /* Before the engine sees rec: ends the intervals rec's time closes. */
 void ns_monitor_rec(struct ns_monitor *m, const struct ns_engine *e, const struct ns_rec *rec);

@@ -356,21 +356,22 @@ static void write_shb(struct ns_writer *w)
     put(w, b, 4);
 }
 
-static bool if_usec(const struct ns_reader *r, uint32_t ifid)
+/* g: the interface counted over all of r's sections */
+static bool if_usec(const struct ns_reader *r, uint32_t g)
 {
     if (r->format != NS_FORMAT_PCAPNG)
         return !r->nsec;
-    const struct ns_reader_if *i = &r->ifs[r->section_first_if + ifid];
+    const struct ns_reader_if *i = &r->ifs[g];
     return !i->tsres_pow2 && i->tsres == 6;
 }
 
 /* The input IDB's string options worth keeping, as they are in the input (code and length
  * put in our byte order): if_name 2, if_description 3, if_os 12, if_hardware 15. */
-static size_t idb_strings(const struct ns_reader *r, uint32_t ifid, uint8_t *out, size_t cap)
+static size_t idb_strings(const struct ns_reader *r, uint32_t g, uint8_t *out, size_t cap)
 {
     if (r->format != NS_FORMAT_PCAPNG)
         return 0;
-    const struct ns_reader_if *i = &r->ifs[r->section_first_if + ifid];
+    const struct ns_reader_if *i = &r->ifs[g];
     const uint8_t *p = r->buf + i->opt_off;
     size_t left = i->opt_len, n = 0;
     while (left >= 4) {
@@ -391,19 +392,19 @@ static size_t idb_strings(const struct ns_reader *r, uint32_t ifid, uint8_t *out
     return n;
 }
 
-static void write_idb(struct ns_writer *w, const struct ns_reader *r, uint32_t ifid)
+static void write_idb(struct ns_writer *w, const struct ns_reader *r, uint32_t g)
 {
     uint32_t linktype, snaplen;
     if (r->format == NS_FORMAT_PCAPNG) {
-        linktype = r->ifs[r->section_first_if + ifid].linktype;
-        snaplen = r->ifs[r->section_first_if + ifid].snaplen;
+        linktype = r->ifs[g].linktype;
+        snaplen = r->ifs[g].snaplen;
     } else {
         linktype = r->linktype;
         snaplen = r->snaplen;
     }
     uint8_t strings[1024];
-    size_t slen = idb_strings(r, ifid, strings, sizeof strings);
-    bool usec = if_usec(r, ifid);
+    size_t slen = idb_strings(r, g, strings, sizeof strings);
+    bool usec = if_usec(r, g);
     uint32_t total = 20 + (uint32_t)slen + (usec ? 0 : 8) + (slen > 0 || !usec ? 4 : 0);
     uint8_t b[16];
     le32(b, NS_W_IDB);
@@ -455,17 +456,45 @@ static void write_headers_if_none(struct ns_writer *w)
         write_shb(w);
 }
 
+/* The interface that output id ifid stands for: the map of merged inputs, else interface
+ * ifid of the reader's current section. */
+static const struct ns_reader *iface(const struct ns_writer *w, const struct ns_reader *r,
+                                     uint32_t ifid, uint32_t *g)
+{
+    if (w->iface_of != NULL) {
+        const struct ns_writer_iface *e = w->iface_of(w->iface_arg, ifid);
+        if (e == NULL)
+            return NULL;
+        *g = e->g;
+        return e->r;
+    }
+    *g = r->format == NS_FORMAT_PCAPNG ? r->section_first_if + ifid : 0;
+    return r;
+}
+
 static void write_pcapng(struct ns_writer *w, const struct ns_reader *r, const struct ns_rec *rec)
 {
-    int64_t section = r->format == NS_FORMAT_PCAPNG ? (int64_t)r->section_first_if : -1;
+    /* merged inputs: one section holds every input's interfaces */
+    int64_t section = w->iface_of != NULL ? 0
+                    : r->format == NS_FORMAT_PCAPNG ? (int64_t)r->section_first_if : -1;
     if (w->section != section) {
         write_shb(w);
         w->section = section;
         w->section_nif = 0;
     }
-    uint32_t ifid = rec->interface_id < 0 ? 0 : (uint32_t)rec->interface_id;
-    while (w->section_nif <= ifid)
-        write_idb(w, r, w->section_nif++);
+    uint32_t ifid = rec->interface_id < 0 ? 0 : (uint32_t)rec->interface_id, g = 0;
+    while (w->section_nif <= ifid) {
+        const struct ns_reader *ir = iface(w, r, w->section_nif, &g);
+        if (ir == NULL) {
+            ns_err_set(&w->err, NS_STATUS_FORMAT, "%s: frame %llu: no interface %u to describe",
+                       w->cfg.path, (unsigned long long)rec->number, w->section_nif);
+            w->failed = true;
+            return;
+        }
+        write_idb(w, ir, g);
+        w->section_nif++;
+    }
+    const struct ns_reader *rr = iface(w, r, ifid, &g);
     uint8_t b[28];
     if (!rec->has_ts) {
         /* an SPB stays an SPB: no time stamp to invent; interface 0 is written above */
@@ -480,7 +509,7 @@ static void write_pcapng(struct ns_writer *w, const struct ns_reader *r, const s
         return;
     }
     uint64_t units = rec->ts_ns < 0 ? 0 : (uint64_t)rec->ts_ns;
-    if (if_usec(r, ifid))
+    if (if_usec(rr, g))
         units /= 1000;
     uint32_t total = 32 + ((rec->caplen + 3) & ~3u);
     le32(b, NS_W_EPB);
@@ -500,10 +529,20 @@ static void write_pcapng(struct ns_writer *w, const struct ns_reader *r, const s
 static void write_pcap(struct ns_writer *w, const struct ns_reader *r, const struct ns_rec *rec)
 {
     if (!w->file_pcap_hdr) {
-        uint32_t snaplen = r->format == NS_FORMAT_PCAPNG
-            ? r->ifs[r->section_first_if + (uint32_t)(rec->interface_id < 0 ? 0 : rec->interface_id)].snaplen
-            : r->snaplen;
-        write_pcap_hdr(w, r, rec->linktype, snaplen);
+        uint32_t g = 0;
+        const struct ns_reader *ir = iface(w, r, (uint32_t)(rec->interface_id < 0 ? 0 : rec->interface_id), &g);
+        if (ir == NULL)
+            ir = r;
+        uint32_t snaplen = ir->format == NS_FORMAT_PCAPNG ? ir->ifs[g].snaplen : ir->snaplen;
+        /* merged inputs: microseconds only when every input interface is a microsecond pcap */
+        bool usec = ir->format == NS_FORMAT_PCAP && !ir->nsec;
+        for (uint32_t k = 0; usec && w->iface_of != NULL; k++) {
+            const struct ns_writer_iface *e = w->iface_of(w->iface_arg, k);
+            if (e == NULL)
+                break;
+            usec = e->r->format == NS_FORMAT_PCAP && !e->r->nsec;
+        }
+        write_pcap_hdr(w, usec ? ir : NULL, rec->linktype, snaplen);
     } else if (rec->linktype != w->file_linktype) {
         ns_err_set(&w->err, NS_STATUS_FORMAT, "%s: frame %llu has link type %u, but this pcap file "
                    "holds link type %u: a pcap file has one link type (write pcapng: no -F pcap)",
@@ -593,6 +632,12 @@ enum ns_writer_step ns_writer_frame(struct ns_writer *w, const struct ns_reader 
         (w->cfg.stop_bytes != 0 && w->bytes >= w->cfg.stop_bytes))
         return NS_WRITER_LAST;
     return NS_WRITER_OK;
+}
+
+void ns_writer_use_ifaces(struct ns_writer *w, ns_writer_iface_fn iface_of, void *arg)
+{
+    w->iface_of = iface_of;
+    w->iface_arg = arg;
 }
 
 int ns_writer_close(struct ns_writer *w, bool ok, struct ns_err *err, char *note, size_t note_cap)

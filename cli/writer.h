@@ -1,6 +1,8 @@
 /* cli/writer.h: -w FILE, -F pcap|pcapng, the -b ring buffer and the -a stop conditions.
  * In:     the frames main.c decided to write (those that pass -Y), with the reader they came
- *         from (interfaces, snaplens, time stamp resolutions, sections).
+ *         from (interfaces, snaplens, time stamp resolutions, sections); several merged inputs
+ *         (cli/inputs.h) instead give a map of output interface ids to (reader, interface):
+ *         one section then holds every input's interfaces, under the ids mergecap gives.
  * Out:    pcapng (default): one SHB per input section, the input's interfaces under the same
  *         ids (link type, snaplen, if_name/if_description/if_os/if_hardware copied), EPBs
  *         with the original caplen, wirelen and time stamps (if_tsresol 9, or microseconds
@@ -48,6 +50,14 @@ struct ns_writer_cfg {
     uint32_t stop_files;
 };
 
+/* Several inputs merged into one stream (cli/inputs.h): output interface id k is interface
+ * g of reader r, g counted over all of r's sections (a pcap file has one, 0). */
+struct ns_writer_iface {
+    const struct ns_reader *r;
+    uint32_t g;
+};
+typedef const struct ns_writer_iface *(*ns_writer_iface_fn)(void *arg, uint32_t id);
+
 /* What main.c does after handing a frame over. */
 enum ns_writer_step {
     NS_WRITER_OK = 0,           /* written (or not a packet): go on */
@@ -86,6 +96,8 @@ struct ns_writer {
     int64_t last_flush_ns;
     struct ns_writer_ring *ring;    /* cfg.ring_files slots, oldest first */
     uint32_t nring;
+    ns_writer_iface_fn iface_of;    /* merged inputs: one section, interfaces by this map */
+    void *iface_arg;
 };
 
 /* -w, -F, -b and -a: opt is the letter, val its argument. 0, or -1 with err filled. */
@@ -97,6 +109,9 @@ int ns_writer_check(const struct ns_writer_cfg *cfg, struct ns_err *err);
  * "-w -", moves stdout aside for the capture and points fd 1 at stderr: call before anything
  * is printed. 0, or -1 with err filled. */
 int ns_writer_open(struct ns_writer *w, const struct ns_writer_cfg *cfg, struct ns_err *err);
+/* Merged inputs: from now on a record's interface_id is an output interface id that
+ * iface_of(arg, id) describes; the file has one section holding every interface. */
+void ns_writer_use_ifaces(struct ns_writer *w, ns_writer_iface_fn iface_of, void *arg);
 /* One frame that passed the filters; r is the reader it came from. */
 enum ns_writer_step ns_writer_frame(struct ns_writer *w, const struct ns_reader *r,
                                     const struct ns_frame *f);
