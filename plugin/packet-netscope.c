@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <epan/prefs.h>
+#include <epan/tap.h>
 #include <wiretap/pcap-encap.h>
 #include <wiretap/wtap.h>
 #include <wsutil/wslog.h>
@@ -182,6 +183,8 @@ static int dissect_netscope(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         ns_ws_fields_store(pinfo->num, f);
     }
     ns_ws_fields_show(pinfo->num, tvb, pinfo, tree);
+    if (have_tap_listener(ns_ws_tap))
+        tap_queue_packet(ns_ws_tap, pinfo, NULL);
     return tvb_captured_length(tvb);
 }
 

@@ -34,7 +34,9 @@ gboolean ns_ws_fields_stored(guint32 num);
  * their expert infos (raised even without a tree, so that -z expert sees them). */
 void ns_ws_fields_show(guint32 num, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 
-/* ws_stats.c: -z netscope,flows[,N] and -z netscope,alerts. */
+/* ws_stats.c: -z netscope,flows[,N] and -z netscope,alerts, and the same tables in the
+ * GUI's Statistics menu. */
+extern int ns_ws_tap;           /* "netscope": each frame is queued while it has listeners */
 void ns_ws_stats_register(void);
 void ns_ws_stats_reset(void);
 /* Every flow the engine ends, with its TCP analysis. */
