@@ -195,9 +195,9 @@ else:
     print("note: tesseract (tesseract-ocr) or convert missing: the columns were not read off the screenshot")
 
 if args.save:
-    # for the docs: frame 8 (a retransmission) selected and its netscope subtree open
+    # for the docs: frame 9 (an ACK with an RTT) selected and its netscope subtree open
     if shutil.which("xdotool") is not None and shutil.which("tesseract") is not None:
-        row = [w for w in shot_words if w[0].startswith("0.318")]
+        row = [w for w in shot_words if w[0].startswith("0.323")]
         if row:
             click(row[0][1], row[0][2])
             time.sleep(1)
