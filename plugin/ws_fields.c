@@ -7,7 +7,7 @@
  *         with the file): the frame's own values read from the engine's output, the flow's
  *         counters, and a pointer to the flow's strings (state, history: interned, shared
  *         by the flow's frames until they change; the Community ID made on first display).
- *         No string is formatted and nothing is allocated per frame. Frames the record
+ *         Allocation only for a new chunk or when a flow's strings change. Frames the record
  *         cannot describe (alerts, malformed, tunnels with several analysed TCP headers)
  *         keep a generic blob of every field's values from ns_field_values():
  *         [2-byte length][1 byte: 1 if an expert info is due] then per value
