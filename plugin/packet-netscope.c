@@ -3,8 +3,8 @@
  *         encapsulation (mapped to LINKTYPE_ values), wire length, time and number.
  * Does:   on the first pass over a file (frames in order, !PINFO_FD_VISITED), feeds the frame
  *         to the netscope engine (core/engine.h, the same code as the CLI) and stores the
- *         values of every netscope.* field of the frame (file-scope memory, found through a
- *         table by frame number freed with the file); on every pass, with or without a tree,
+ *         values of every netscope.* field of the frame (ws_fields.c: a fixed record per
+ *         frame number, freed with the file); on every pass, with or without a tree,
  *         shows the stored values. So the GUI's clicks, two-pass tshark, filters and columns
  *         all see the values of the first, in-order pass.
  * Owns:   one engine per file: created by the init routine (file opened, reloaded, or
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <epan/prefs.h>
+#include <epan/tap.h>
 #include <wiretap/pcap-encap.h>
 #include <wiretap/wtap.h>
 #include <wsutil/wslog.h>
@@ -35,30 +36,6 @@ WS_DLL_PUBLIC void plugin_register(void);
 int ns_ws_proto = -1;
 struct ns_engine *ns_ws_engine;
 static dissector_handle_t ns_ws_handle;
-
-/* The stored values of each frame, by frame number: a file-scope table that costs one
- * pointer per frame (p_add_proto_data costs an allocation and a list node per frame, a
- * fifth of the plugin's time on the first pass). Freed by the cleanup routine. */
-static void **by_frame;
-static guint32 by_frame_cap;
-
-static void *stored_of(guint32 num)
-{
-    return num < by_frame_cap ? by_frame[num] : NULL;
-}
-
-static void store(guint32 num, void *v)
-{
-    if (num >= by_frame_cap) {
-        guint32 cap = by_frame_cap ? by_frame_cap : 4096;
-        while (cap <= num)
-            cap *= 2;
-        by_frame = g_realloc(by_frame, cap * sizeof *by_frame);
-        memset(by_frame + by_frame_cap, 0, (cap - by_frame_cap) * sizeof *by_frame);
-        by_frame_cap = cap;
-    }
-    by_frame[num] = v;
-}
 
 /* Preferences: netscope.<name>, the CLI's option names without the dashes.
  * X(name, default, title, description): one unsigned preference per line. */
@@ -169,9 +146,6 @@ static void ns_ws_cleanup(void)
         g_free(ns_ws_engine);
         ns_ws_engine = NULL;
     }
-    g_free(by_frame);
-    by_frame = NULL;
-    by_frame_cap = 0;
     ns_ws_fields_cleanup();
 }
 
@@ -201,17 +175,16 @@ static void make_rec(struct ns_rec *rec, tvbuff_t *tvb, packet_info *pinfo)
 static int dissect_netscope(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     (void)data;
-    void *stored = stored_of(pinfo->num);
-    if (stored == NULL && !PINFO_FD_VISITED(pinfo) && ns_ws_engine != NULL) {
+    if (!PINFO_FD_VISITED(pinfo) && ns_ws_engine != NULL && !ns_ws_fields_stored(pinfo->num)) {
         struct ns_rec rec;
         make_rec(&rec, tvb, pinfo);
         const struct ns_frame *f = ns_engine_feed(ns_ws_engine, &rec);
         ns_ws_stats_frame(f);
-        stored = ns_ws_fields_collect(f);
-        store(pinfo->num, stored);
+        ns_ws_fields_store(pinfo->num, f);
     }
-    if (stored != NULL)
-        ns_ws_fields_show(stored, tvb, pinfo, tree);
+    ns_ws_fields_show(pinfo->num, tvb, pinfo, tree);
+    if (have_tap_listener(ns_ws_tap))
+        tap_queue_packet(ns_ws_tap, pinfo, NULL);
     return tvb_captured_length(tvb);
 }
 

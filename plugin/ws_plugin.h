@@ -25,14 +25,18 @@ void ns_ws_fields_register(int proto);
 void ns_ws_fields_init(void);
 void ns_ws_fields_cleanup(void);
 
-/* Encodes the values of every netscope.* field of frame f into file-scope memory. */
-void *ns_ws_fields_collect(const struct ns_frame *f);
+/* Stores the values of every netscope.* field of frame f as frame num's (first pass). */
+void ns_ws_fields_store(guint32 num, const struct ns_frame *f);
+/* Whether frame num's values are stored. */
+gboolean ns_ws_fields_stored(guint32 num);
 
-/* Adds the stored values to tree (NULL: none is built) as generated items, with their
- * expert infos (raised even without a tree, so that -z expert sees them). */
-void ns_ws_fields_show(const void *stored, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+/* Adds frame num's stored values to tree (NULL: none is built) as generated items, with
+ * their expert infos (raised even without a tree, so that -z expert sees them). */
+void ns_ws_fields_show(guint32 num, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 
-/* ws_stats.c: -z netscope,flows[,N] and -z netscope,alerts. */
+/* ws_stats.c: -z netscope,flows[,N] and -z netscope,alerts, and the same tables in the
+ * GUI's Statistics menu. */
+extern int ns_ws_tap;           /* "netscope": each frame is queued while it has listeners */
 void ns_ws_stats_register(void);
 void ns_ws_stats_reset(void);
 /* Every flow the engine ends, with its TCP analysis. */
