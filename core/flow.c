@@ -109,12 +109,40 @@ static void index_insert(struct ns_flow_table *t, uint32_t i)
     t->slot[s] = i;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Ends the lazy phase: threads every live flow into the recency list in the order of its
+ * last lookup (touch), which is the order relinking on every lookup would have made, so
+ * eviction stays exact. The index's slots (at least two per entry) hold the sort keys for
+ * the while, and the index is rebuilt from the entries' hashes. Runs at most once. */
+static void build_lru(struct ns_flow_table *t)
+{
+    uint64_t *v = (void *)t->slot;
+    size_t n = 0;
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0)
+            v[n++] = (uint64_t)t->ent[i].touch << 32 | i;
+    qsort(v, n, sizeof *v, cmp_u64);
+    t->lazy = false;
+    for (size_t k = 0; k < n; k++)
+        lru_append(t, (uint32_t)v[k]);
+    memset(t->slot, 0, (size_t)t->nslot * sizeof *t->slot);
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0)
+            index_insert(t, i);
+}
+
 static void end_flow(struct ns_flow_table *t, uint32_t i, enum ns_flow_end why)
 {
     if (t->cfg.on_end != NULL)
         t->cfg.on_end(&t->ent[i], why, t->cfg.arg);
     index_remove(t, i);
-    lru_unlink(t, i);
+    if (!t->lazy)
+        lru_unlink(t, i);
     t->ent[i].id = 0;          /* id 0 marks a free entry */
     t->ent[i].lru_next = t->free_head;
     t->free_head = i;
@@ -176,6 +204,7 @@ enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_
     t->idle[1] = cfg->idle_tcp_ns ? cfg->idle_tcp_ns : cfg->idle_ns;
     t->split = t->idle[1] != t->idle[0];
     bool timed = t->idle[0] > 0 || t->idle[1] > 0;
+    t->lazy = !timed;
     t->ent = calloc((size_t)t->cap + 1, sizeof *t->ent);
     t->slot = calloc(t->nslot, sizeof *t->slot);
     if (timed)
@@ -207,6 +236,8 @@ static uint32_t new_entry(struct ns_flow_table *t)
         return i;
     }
     if (t->used == t->cap && !grow(t)) {
+        if (t->lazy)
+            build_lru(t);
         uint32_t old = lru_oldest(t);
         if (old == 0)
             return 0;
@@ -222,6 +253,8 @@ static uint32_t new_entry(struct ns_flow_table *t)
 static struct ns_flow *create(struct ns_flow_table *t, const struct ns_flow_key *k, uint32_t h,
                               bool a_is_1, int64_t ts_ns)
 {
+    if (t->lazy && t->clock == UINT32_MAX)
+        build_lru(t);           /* the clock would wrap: keep the order in the list */
     uint32_t i = new_entry(t);
     if (i == 0)
         return NULL;
@@ -235,7 +268,10 @@ static struct ns_flow *create(struct ns_flow_table *t, const struct ns_flow_key 
     if (t->seen != NULL)
         t->seen[i] = ts_ns;
     index_insert(t, i);
-    lru_append(t, i);
+    if (t->lazy)
+        f->touch = ++t->clock;
+    else
+        lru_append(t, i);
     t->stats.created++;
     if (++t->stats.active > t->stats.peak)
         t->stats.peak = t->stats.active;
@@ -279,6 +315,12 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
             if (ts_ns > t->seen[i])
                 t->seen[i] = ts_ns;
         }
+        if (t->lazy && t->clock < UINT32_MAX) {
+            f->touch = ++t->clock;
+            return f;
+        }
+        if (t->lazy)
+            build_lru(t);
         lru_unlink(t, i);
         lru_append(t, i);
         return f;
