@@ -109,7 +109,9 @@ struct ns_flow_table {
     struct ns_flow *ent;        /* cap entries; index 0 unused (0 means "none"). An entry's
                                    index is stable while its flow lives, so owners keep
                                    side arrays of per-flow state indexed by it */
-    uint32_t *slot;             /* open addressing: entry index or 0; nslot = 2 * cap, power of 2 */
+    uint32_t *slot;             /* open addressing: 0, or entry index | high hash bits (the
+                                   bits above imask); nslot = 2 * cap, power of 2 */
+    uint32_t imask;             /* the slot bits that hold an entry index */
     int64_t *seen;              /* per entry, with an idle timeout only: the last time its key
                                    was looked up (quoted and refused headers too), which ends it */
     int64_t idle[2];            /* timeout per recency list; 0 = never */
