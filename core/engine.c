@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../dissectors/dissect.h"
+#include "hash.h"
 
 /* The TCP state of flow f's table entry, when it belongs to f (has_tcpa is set only on
  * entries of the transport table, and cleared when the entry takes a new flow). */
@@ -396,6 +397,15 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
             e->pkt.nlayers--;
     }
     e->frame.track = &e->track_out;
+    if (e->tcp_analysis)
+        for (unsigned k = 0; k < e->track_out.ntcp; k++)
+            if (e->track_out.tcp[k].flow->has_tcpa) {
+                /* its TCP state is read after note_names: start the misses now */
+                const char *c = (const char *)conn_of(e, e->track_out.tcp[k].flow);
+                ns_prefetch(c);
+                ns_prefetch(c + 64);
+                ns_prefetch(c + sizeof(struct ns_tcpa_conn) - 1);
+            }
     note_names(e);
     if (e->tcp_analysis) {
         analyse_tcp(e, rec);
