@@ -119,6 +119,12 @@ static inline uint32_t ns_at_be32(const uint8_t *p, size_t off)
            (uint32_t)p[off + 3];
 }
 
+static inline uint32_t ns_at_le32(const uint8_t *p, size_t off)
+{
+    return (uint32_t)p[off + 3] << 24 | (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 1] << 8 |
+           (uint32_t)p[off];
+}
+
 static inline void ns_at_copy(const uint8_t *p, size_t off, void *dst, size_t n)
 {
     memcpy(dst, p + off, n);
