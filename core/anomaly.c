@@ -104,7 +104,7 @@ static size_t alen(uint8_t af)
     return af == 6 ? 16 : 4;
 }
 
-/* FNV-1a, then an avalanche so the low bits index well. */
+/* core/hash.h: eight bytes at a time, then an avalanche so the low bits index well. */
 static uint32_t hash_bytes(const void *key, size_t n, uint32_t seed)
 {
     return ns_hash_bytes(key, n, seed);

@@ -35,7 +35,7 @@ void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const ui
     *swapped = swap;
 }
 
-/* FNV-1a over the key's bytes, then a final avalanche so the low bits index well.
+/* core/hash.h over the key's bytes (its final avalanche makes the low bits index well).
  * The key has no padding (its members are laid out on natural boundaries), and
  * ns_flow_key_make zeroes it whole, so hashing its bytes is exact. */
 static uint32_t key_hash(const struct ns_flow_key *k)
