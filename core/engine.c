@@ -258,7 +258,13 @@ static void note_names(struct ns_engine *e)
         return;
     const struct ns_pkt *pkt = &e->pkt;
     uint32_t entry = entry_of(e, f);
-    for (unsigned i = 0; i < pkt->nlayers; i++) {
+    /* DNS and TLS layers end a frame (nothing is dissected after them): find where that
+     * run starts, from the back, so a frame without them costs one comparison */
+    unsigned first = pkt->nlayers;
+    while (first > 0 && (pkt->layer[first - 1].proto == NS_PROTO_DNS ||
+                         pkt->layer[first - 1].proto == NS_PROTO_TLS))
+        first--;
+    for (unsigned i = first; i < pkt->nlayers; i++) {
         const struct ns_layer *l = &pkt->layer[i];
         if (l->flags & NS_LAYER_QUOTED)
             continue;
@@ -308,10 +314,10 @@ static void detect(struct ns_engine *e, const struct ns_rec *rec)
 {
     const struct ns_pkt *pkt = &e->pkt;
     int net = -1;
-    for (unsigned i = 0; i < pkt->nlayers; i++) {
+    for (int i = (int)pkt->nlayers - 1; i >= 0 && net < 0; i--) {    /* the last such header */
         const struct ns_layer *l = &pkt->layer[i];
         if ((l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED))
-            net = (int)i;
+            net = i;
     }
     if (net < 0 || (unsigned)net + 1 >= pkt->nlayers)
         return;
