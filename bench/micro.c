@@ -8,8 +8,8 @@
  *   name <TAB> median ns <TAB> min ns <TAB> max ns <TAB> calls per run <TAB> what
  * then '#' lines with checks (shard balance).
  *
- * The shard hash is written here: core has no sharding yet (flow.c's key hash is a static
- * FNV-1a over the key's 42 bytes, copied below as "flow_key_hash_fnv" for comparison). */
+ * The shard hash is written here: core has no sharding yet (flow.c's key hash, core/hash.h,
+ * is measured beside it as "flow_key_hash"). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/flow.h"
+#include "core/hash.h"
 #include "core/tcpa.h"
 #include "dissectors/dissect.h"
 
@@ -176,20 +177,10 @@ static inline uint32_t shard_hash(const struct ns_flow_key *k)
     return (uint32_t)(h ^ (h >> 32));
 }
 
-/* core/flow.c's key_hash, copied (it is static there): FNV-1a byte by byte, then an
- * avalanche. Measured to show what a lookup spends on hashing. */
-static inline uint32_t flow_key_hash_fnv(const struct ns_flow_key *k)
+/* core/flow.c's key hash (core/hash.h over the whole key): what a lookup spends hashing. */
+static inline uint32_t flow_key_hash(const struct ns_flow_key *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof *k; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return (uint32_t)h;
+    return ns_hash_bytes(k, sizeof *k, 0);
 }
 
 static void bench_hashes(int runs, uint64_t n, const struct ns_flow_key *keys, uint32_t nkeys)
@@ -208,11 +199,11 @@ static void bench_hashes(int runs, uint64_t n, const struct ns_flow_key *keys, u
         uint64_t acc = 0;
         double t0 = now_ns();
         for (uint64_t i = 0; i < n; i++)
-            acc += flow_key_hash_fnv(&keys[i & (nkeys - 1)]);
+            acc += flow_key_hash(&keys[i & (nkeys - 1)]);
         v[r] = (now_ns() - t0) / (double)n;
         sink += acc;
     }
-    report("flow_key_hash_fnv", v, runs, n, "core/flow.c key_hash (copy): FNV-1a over 42 bytes");
+    report("flow_key_hash", v, runs, n, "core/hash.h ns_hash_bytes over the 42-byte key (flow.c's hash)");
 
     /* both directions give one key, so one shard; and the shards are even */
     uint32_t cnt[8] = {0};

@@ -104,7 +104,7 @@ static size_t alen(uint8_t af)
     return af == 6 ? 16 : 4;
 }
 
-/* FNV-1a, then an avalanche so the low bits index well. */
+/* core/hash.h: eight bytes at a time, then an avalanche so the low bits index well. */
 static uint32_t hash_bytes(const void *key, size_t n, uint32_t seed)
 {
     return ns_hash_bytes(key, n, seed);
@@ -423,6 +423,8 @@ bool ns_anomaly_flood_state(const struct ns_anomaly *a, uint8_t af, const uint8_
 
 static void flood_complete(struct ns_anomaly *a, const struct ns_anomaly_pkt *p)
 {
+    if (a->half.live == 0)
+        return;                 /* most ACKs, when no handshake is open: no key, no probe */
     struct key_half k;
     half_key(&k, p->af, p->src, p->sport, p->dst, p->dport);
     uint32_t i = tab_find(&a->half, &k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));

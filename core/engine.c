@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../dissectors/dissect.h"
+#include "hash.h"
 
 /* The TCP state of flow f's table entry, when it belongs to f (has_tcpa is set only on
  * entries of the transport table, and cleared when the entry takes a new flow). */
@@ -257,7 +258,13 @@ static void note_names(struct ns_engine *e)
         return;
     const struct ns_pkt *pkt = &e->pkt;
     uint32_t entry = entry_of(e, f);
-    for (unsigned i = 0; i < pkt->nlayers; i++) {
+    /* DNS and TLS layers end a frame (nothing is dissected after them): find where that
+     * run starts, from the back, so a frame without them costs one comparison */
+    unsigned first = pkt->nlayers;
+    while (first > 0 && (pkt->layer[first - 1].proto == NS_PROTO_DNS ||
+                         pkt->layer[first - 1].proto == NS_PROTO_TLS))
+        first--;
+    for (unsigned i = first; i < pkt->nlayers; i++) {
         const struct ns_layer *l = &pkt->layer[i];
         if (l->flags & NS_LAYER_QUOTED)
             continue;
@@ -307,10 +314,10 @@ static void detect(struct ns_engine *e, const struct ns_rec *rec)
 {
     const struct ns_pkt *pkt = &e->pkt;
     int net = -1;
-    for (unsigned i = 0; i < pkt->nlayers; i++) {
+    for (int i = (int)pkt->nlayers - 1; i >= 0 && net < 0; i--) {    /* the last such header */
         const struct ns_layer *l = &pkt->layer[i];
         if ((l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED))
-            net = (int)i;
+            net = i;
     }
     if (net < 0 || (unsigned)net + 1 >= pkt->nlayers)
         return;
@@ -396,6 +403,15 @@ const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *
             e->pkt.nlayers--;
     }
     e->frame.track = &e->track_out;
+    if (e->tcp_analysis)
+        for (unsigned k = 0; k < e->track_out.ntcp; k++)
+            if (e->track_out.tcp[k].flow->has_tcpa) {
+                /* its TCP state is read after note_names: start the misses now */
+                const char *c = (const char *)conn_of(e, e->track_out.tcp[k].flow);
+                ns_prefetch(c);
+                ns_prefetch(c + 64);
+                ns_prefetch(c + sizeof(struct ns_tcpa_conn) - 1);
+            }
     note_names(e);
     if (e->tcp_analysis) {
         analyse_tcp(e, rec);

@@ -9,21 +9,33 @@
 void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const uint8_t *src,
                       uint16_t sport, const uint8_t *dst, uint16_t dport, bool *swapped)
 {
-    size_t alen = af == 6 ? 16 : 4;
     memset(k, 0, sizeof *k);
     k->af = af;
     k->proto = proto;
-    int c = memcmp(src, dst, alen);
+    int c;
+    if (af == 6) {
+        c = memcmp(src, dst, 16);
+    } else {
+        /* an IPv4 address compared as one big-endian number: memcmp's order, no call */
+        uint32_t s = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3];
+        uint32_t d = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
+        c = (s > d) - (s < d);
+    }
     bool swap = c > 0 || (c == 0 && sport > dport);
     const uint8_t *a0 = swap ? dst : src, *a1 = swap ? src : dst;
-    memcpy(k->addr[0], a0, alen);
-    memcpy(k->addr[1], a1, alen);
+    if (af == 6) {
+        memcpy(k->addr[0], a0, 16);
+        memcpy(k->addr[1], a1, 16);
+    } else {
+        memcpy(k->addr[0], a0, 4);
+        memcpy(k->addr[1], a1, 4);
+    }
     k->port[0] = swap ? dport : sport;
     k->port[1] = swap ? sport : dport;
     *swapped = swap;
 }
 
-/* FNV-1a over the key's bytes, then a final avalanche so the low bits index well.
+/* core/hash.h over the key's bytes (its final avalanche makes the low bits index well).
  * The key has no padding (its members are laid out on natural boundaries), and
  * ns_flow_key_make zeroes it whole, so hashing its bytes is exact. */
 static uint32_t key_hash(const struct ns_flow_key *k)
@@ -31,9 +43,33 @@ static uint32_t key_hash(const struct ns_flow_key *k)
     return ns_hash_bytes(k, sizeof *k, 0);
 }
 
+/* Five 8-byte words and the last two bytes: libc's memcmp is a call that costs more than
+ * the comparison (the key has no padding, see key_hash). */
 static bool key_eq(const struct ns_flow_key *a, const struct ns_flow_key *b)
 {
-    return memcmp(a, b, sizeof *a) == 0;
+    const unsigned char *x = (const void *)a, *y = (const void *)b;
+    uint64_t d = 0;
+    for (size_t o = 0; o + 8 <= sizeof *a; o += 8) {
+        uint64_t u, v;
+        memcpy(&u, x + o, 8);
+        memcpy(&v, y + o, 8);
+        d |= u ^ v;
+    }
+    for (size_t o = sizeof *a & ~(size_t)7; o < sizeof *a; o++)
+        d |= (uint64_t)(x[o] ^ y[o]);
+    return d == 0;
+}
+
+/* A slot holds an entry index in its low bits (t->imask) and the hash's high bits above
+ * them, so a probe passes over other keys without touching their entries. */
+static uint32_t slot_entry(const struct ns_flow_table *t, uint32_t v)
+{
+    return v & t->imask;
+}
+
+static uint32_t slot_make(const struct ns_flow_table *t, uint32_t i, uint32_t h)
+{
+    return i | (h & ~t->imask);
 }
 
 /* The recency list of entry i: 1 for TCP when TCP has a timeout of its own, else 0. */
@@ -75,7 +111,7 @@ static uint32_t lru_oldest(const struct ns_flow_table *t)
 static uint32_t slot_of(const struct ns_flow_table *t, uint32_t i)
 {
     uint32_t mask = t->nslot - 1, s = t->ent[i].hash & mask;
-    while (t->slot[s] != i)
+    while (slot_entry(t, t->slot[s]) != i)
         s = (s + 1) & mask;
     return s;
 }
@@ -87,14 +123,14 @@ static void index_remove(struct ns_flow_table *t, uint32_t i)
     t->slot[hole] = 0;
     for (;;) {
         s = (s + 1) & mask;
-        uint32_t e = t->slot[s];
-        if (e == 0)
+        uint32_t v = t->slot[s];
+        if (v == 0)
             return;
-        uint32_t home = t->ent[e].hash & mask;
+        uint32_t home = t->ent[slot_entry(t, v)].hash & mask;
         /* e may move into the hole if its home is not in (hole, s] cyclically */
         bool between = hole <= s ? (home > hole && home <= s) : (home > hole || home <= s);
         if (!between) {
-            t->slot[hole] = e;
+            t->slot[hole] = v;
             t->slot[s] = 0;
             hole = s;
         }
@@ -106,7 +142,34 @@ static void index_insert(struct ns_flow_table *t, uint32_t i)
     uint32_t mask = t->nslot - 1, s = t->ent[i].hash & mask;
     while (t->slot[s] != 0)
         s = (s + 1) & mask;
-    t->slot[s] = i;
+    t->slot[s] = slot_make(t, i, t->ent[i].hash);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Ends the lazy phase: threads every live flow into the recency list in the order of its
+ * last lookup (touch), which is the order relinking on every lookup would have made, so
+ * eviction stays exact. The index's slots (at least two per entry) hold the sort keys for
+ * the while, and the index is rebuilt from the entries' hashes. Runs at most once. */
+static void build_lru(struct ns_flow_table *t)
+{
+    uint64_t *v = (void *)t->slot;
+    size_t n = 0;
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0)
+            v[n++] = (uint64_t)t->ent[i].touch << 32 | i;
+    qsort(v, n, sizeof *v, cmp_u64);
+    t->lazy = false;
+    for (size_t k = 0; k < n; k++)
+        lru_append(t, (uint32_t)v[k]);
+    memset(t->slot, 0, (size_t)t->nslot * sizeof *t->slot);
+    for (uint32_t i = 1; i <= t->used; i++)
+        if (t->ent[i].id != 0)
+            index_insert(t, i);
 }
 
 static void end_flow(struct ns_flow_table *t, uint32_t i, enum ns_flow_end why)
@@ -114,7 +177,8 @@ static void end_flow(struct ns_flow_table *t, uint32_t i, enum ns_flow_end why)
     if (t->cfg.on_end != NULL)
         t->cfg.on_end(&t->ent[i], why, t->cfg.arg);
     index_remove(t, i);
-    lru_unlink(t, i);
+    if (!t->lazy)
+        lru_unlink(t, i);
     t->ent[i].id = 0;          /* id 0 marks a free entry */
     t->ent[i].lru_next = t->free_head;
     t->free_head = i;
@@ -164,6 +228,9 @@ enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_
         return ns_err_set(err, NS_STATUS_USAGE, "flow table: max_flows must be 1..2^30, not %u",
                           cfg->max_flows);
     t->cfg = *cfg;
+    t->imask = 1;
+    while (t->imask < cfg->max_flows)      /* entry indices run 1..max_flows */
+        t->imask = t->imask << 1 | 1;
     t->cap = cfg->initial ? cfg->initial : (cfg->max_flows < 1024 ? cfg->max_flows : 1024);
     if (t->cap > cfg->max_flows)
         t->cap = cfg->max_flows;
@@ -176,6 +243,7 @@ enum ns_status ns_flow_table_init(struct ns_flow_table *t, const struct ns_flow_
     t->idle[1] = cfg->idle_tcp_ns ? cfg->idle_tcp_ns : cfg->idle_ns;
     t->split = t->idle[1] != t->idle[0];
     bool timed = t->idle[0] > 0 || t->idle[1] > 0;
+    t->lazy = !timed;
     t->ent = calloc((size_t)t->cap + 1, sizeof *t->ent);
     t->slot = calloc(t->nslot, sizeof *t->slot);
     if (timed)
@@ -207,6 +275,8 @@ static uint32_t new_entry(struct ns_flow_table *t)
         return i;
     }
     if (t->used == t->cap && !grow(t)) {
+        if (t->lazy)
+            build_lru(t);
         uint32_t old = lru_oldest(t);
         if (old == 0)
             return 0;
@@ -222,6 +292,8 @@ static uint32_t new_entry(struct ns_flow_table *t)
 static struct ns_flow *create(struct ns_flow_table *t, const struct ns_flow_key *k, uint32_t h,
                               bool a_is_1, int64_t ts_ns)
 {
+    if (t->lazy && t->clock == UINT32_MAX)
+        build_lru(t);           /* the clock would wrap: keep the order in the list */
     uint32_t i = new_entry(t);
     if (i == 0)
         return NULL;
@@ -235,7 +307,10 @@ static struct ns_flow *create(struct ns_flow_table *t, const struct ns_flow_key 
     if (t->seen != NULL)
         t->seen[i] = ts_ns;
     index_insert(t, i);
-    lru_append(t, i);
+    if (t->lazy)
+        f->touch = ++t->clock;
+    else
+        lru_append(t, i);
     t->stats.created++;
     if (++t->stats.active > t->stats.peak)
         t->stats.peak = t->stats.active;
@@ -256,11 +331,19 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
             t->stats.timed_out++;
             end_flow(t, t->lru_head[l], NS_FLOW_END_IDLE);
         }
+    uint32_t tag = h & ~t->imask;
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
-        uint32_t i = t->slot[s];
-        if (i == 0)
+        uint32_t v = t->slot[s];
+        if (v == 0)
             break;
+        if ((v & ~t->imask) != tag)
+            continue;
+        uint32_t i = slot_entry(t, v);
         struct ns_flow *f = &t->ent[i];
+        /* the entry spans three cache lines: ask for all of them now, so their misses
+         * overlap instead of following one another as the caller reads its counters */
+        ns_prefetch((const char *)f + 64);
+        ns_prefetch((const char *)f + sizeof *f - 1);
         if (f->hash != h || !key_eq(&f->key, k))
             continue;
         if (t->cfg.active_ns > 0 && ts_ns - f->first_ns > t->cfg.active_ns) {
@@ -279,6 +362,12 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
             if (ts_ns > t->seen[i])
                 t->seen[i] = ts_ns;
         }
+        if (t->lazy && t->clock < UINT32_MAX) {
+            f->touch = ++t->clock;
+            return f;
+        }
+        if (t->lazy)
+            build_lru(t);
         lru_unlink(t, i);
         lru_append(t, i);
         return f;

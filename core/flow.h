@@ -7,7 +7,10 @@
  *         never allocated per packet otherwise. Ending every flow (end_all) needs no
  *         memory when entries are in creation order, else 4 bytes per live flow.
  * Full:   at max_flows the least recently seen flow is evicted, counted in stats.evicted
- *         (with two recency lists: the older of their heads).
+ *         (with two recency lists: the older of their heads). Without an idle timeout the
+ *         list is built only when the table first fills (sorting live flows by their last
+ *         lookup, which costs 8 bytes per live flow once), so a lookup writes a stamp into
+ *         its own entry instead of relinking two neighbours on every packet.
  * Idle:   with cfg.idle_ns > 0 a flow not seen for that long ends (counted in
  *         stats.timed_out) as soon as any later packet's time passes that mark, in the order
  *         the flows were last seen, and a packet with its key starts a new flow; 0 keeps one
@@ -51,7 +54,10 @@ struct ns_flow {
     uint16_t tcp_flags;         /* union of TCP flags seen, both directions */
     uint32_t stream;            /* per-protocol index (tcp.stream / udp.stream); set by the caller */
     uint32_t hash;
-    uint32_t lru_prev, lru_next;   /* recency list, for eviction */
+    union {
+        struct { uint32_t lru_prev, lru_next; };   /* recency list, for eviction */
+        uint32_t touch;         /* instead, until the list is first needed: lookup clock */
+    };
     uint32_t tcp_base_seq[2];   /* Wireshark's base_seq per direction: a SYN with another
                                    sequence number starts a new stream (reused ports) */
     uint32_t tcp_next_seq[2];   /* highest sequence number + length sent, per direction */
@@ -103,7 +109,9 @@ struct ns_flow_table {
     struct ns_flow *ent;        /* cap entries; index 0 unused (0 means "none"). An entry's
                                    index is stable while its flow lives, so owners keep
                                    side arrays of per-flow state indexed by it */
-    uint32_t *slot;             /* open addressing: entry index or 0; nslot = 2 * cap, power of 2 */
+    uint32_t *slot;             /* open addressing: 0, or entry index | high hash bits (the
+                                   bits above imask); nslot = 2 * cap, power of 2 */
+    uint32_t imask;             /* the slot bits that hold an entry index */
     int64_t *seen;              /* per entry, with an idle timeout only: the last time its key
                                    was looked up (quoted and refused headers too), which ends it */
     int64_t idle[2];            /* timeout per recency list; 0 = never */
@@ -111,6 +119,8 @@ struct ns_flow_table {
     uint32_t cap, nslot, used;  /* used: entries handed out (slots 1..used) */
     uint32_t free_head;         /* freed entries, chained through lru_next */
     uint32_t lru_head[2], lru_tail[2];   /* head = least recently seen; [1] only when split */
+    bool lazy;                  /* no recency list yet: each lookup stamps touch instead */
+    uint32_t clock;             /* the last touch handed out, while lazy */
     uint64_t next_id;
 };
 

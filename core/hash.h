@@ -9,6 +9,16 @@
 #include <stdint.h>
 #include <string.h>
 
+/* A hint that memory at p will be read soon (no fault, no effect on results). */
+static inline void ns_prefetch(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
 static inline uint32_t ns_hash_bytes(const void *key, size_t n, uint64_t seed)
 {
     const uint8_t *p = key;

@@ -104,11 +104,31 @@ static uint32_t rd32(struct ns_cur *c, bool be)
     return be ? ns_cur_be32(c) : ns_cur_le32(c);
 }
 
+static uint32_t at32(const uint8_t *h, size_t off, bool be)
+{
+    return be ? ns_at_be32(h, off) : ns_at_le32(h, off);
+}
+
 static uint64_t rd64(struct ns_cur *c, bool be)
 {
     uint64_t a = rd32(c, be);
     uint64_t b = rd32(c, be);
     return be ? a << 32 | b : b << 32 | a;
+}
+
+/* Asks for the next record's header and first headers while this record is analysed:
+ * the file is read once, front to back, and each record's first touch was a cache miss.
+ * Only a hint (no fault, no read), and only inside the buffer. */
+static void prefetch_next(const struct ns_reader *r)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (r->off < r->len && r->len - r->off >= 128) {
+        __builtin_prefetch(r->buf + r->off);
+        __builtin_prefetch(r->buf + r->off + 64);
+    }
+#else
+    (void)r;
+#endif
 }
 
 static struct ns_cur at(const struct ns_reader *r, size_t off, size_t n)
@@ -154,10 +174,12 @@ static enum ns_status pcap_next(struct ns_reader *r, struct ns_rec *rec, struct 
         return fail(r, err, NS_STATUS_TRUNCATED, off, "record header cut short (%zu of %u bytes)",
                     left, NS_PCAP_REC_LEN);
     struct ns_cur c = at(r, off, left);
-    uint32_t sec = rd32(&c, r->swapped);
-    uint32_t frac = rd32(&c, r->swapped);
-    uint32_t caplen = rd32(&c, r->swapped);
-    uint32_t wirelen = rd32(&c, r->swapped);
+    /* the 16-byte record header is there whole (checked above): one take, four loads */
+    const uint8_t *h = ns_cur_take(&c, NS_PCAP_REC_LEN);
+    uint32_t sec = at32(h, 0, r->swapped);
+    uint32_t frac = at32(h, 4, r->swapped);
+    uint32_t caplen = at32(h, 8, r->swapped);
+    uint32_t wirelen = at32(h, 12, r->swapped);
     if (caplen > NS_READER_MAX_CAPLEN)
         return fail(r, err, NS_STATUS_FORMAT, off, "caplen %" PRIu32
                     " exceeds the limit of %u bytes", caplen, NS_READER_MAX_CAPLEN);
@@ -178,6 +200,7 @@ static enum ns_status pcap_next(struct ns_reader *r, struct ns_rec *rec, struct 
     rec->number = ++r->frames;
     rec->offset = off;
     r->off = off + NS_PCAP_REC_LEN + caplen;
+    prefetch_next(r);
     return NS_STATUS_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "community_id.h"
+#include "hash.h"
 
 #define TH_FIN 0x001
 #define TH_SYN 0x002
@@ -214,6 +215,12 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         struct ns_flow *f = ns_flow_table_get(&t->flows, &k, sw, rec->ts_ns, &created);
         if (f == NULL)
             continue;
+        if (f->has_zeek && !quoted) {
+            /* its Zeek state is read below: start the misses while the flow is updated */
+            const char *z = (const char *)&t->zeek[f - t->flows.ent];
+            ns_prefetch(z);
+            ns_prefetch(z + sizeof(struct ns_zeek) - 1);
+        }
         bool reused = false;
         if (!created && tcp && !quoted) {
             /* Wireshark: a SYN (no ACK) whose sequence number differs from the base

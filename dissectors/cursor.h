@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct ns_cur {
     const uint8_t *p;
@@ -89,16 +90,44 @@ static inline uint32_t ns_cur_le32(struct ns_cur *c)
 /* Copies n bytes into dst (zeroes it on a short read). */
 static inline void ns_cur_copy(struct ns_cur *c, void *dst, size_t n)
 {
-    uint8_t *d = dst;
+    /* memcpy, not a byte loop: with the constant n of an address it is one or two moves */
     if (!ns_cur_need(c, n)) {
-        for (size_t i = 0; i < n; i++)
-            d[i] = 0;
+        memset(dst, 0, n);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        d[i] = c->p[i];
+    memcpy(dst, c->p, n);
     c->p += n;
     c->len -= n;
+}
+
+/* Reads at a constant offset into bytes already taken with ns_cur_take(p, n), for a
+ * fixed header that was there whole: one length check for the header instead of one per
+ * field. The caller keeps off + size <= n. */
+static inline uint8_t ns_at_u8(const uint8_t *p, size_t off)
+{
+    return p[off];
+}
+
+static inline uint16_t ns_at_be16(const uint8_t *p, size_t off)
+{
+    return (uint16_t)(p[off] << 8 | p[off + 1]);
+}
+
+static inline uint32_t ns_at_be32(const uint8_t *p, size_t off)
+{
+    return (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 | (uint32_t)p[off + 2] << 8 |
+           (uint32_t)p[off + 3];
+}
+
+static inline uint32_t ns_at_le32(const uint8_t *p, size_t off)
+{
+    return (uint32_t)p[off + 3] << 24 | (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 1] << 8 |
+           (uint32_t)p[off];
+}
+
+static inline void ns_at_copy(const uint8_t *p, size_t off, void *dst, size_t n)
+{
+    memcpy(dst, p + off, n);
 }
 
 /* Returns a pointer to the next n bytes and advances, or NULL on a short read. */

@@ -22,9 +22,16 @@ enum ns_status ns_eth_dissect(struct ns_cur *c, struct ns_pkt *pkt)
     if (l == NULL)
         return NS_STATUS_MALFORMED;
 
-    ns_cur_copy(c, l->u.eth.dst, 6);
-    ns_cur_copy(c, l->u.eth.src, 6);
-    l->u.eth.type = ns_cur_be16(c);
+    const uint8_t *h = c->len >= ETH_HDR_LEN ? ns_cur_take(c, ETH_HDR_LEN) : NULL;
+    if (h != NULL) {
+        ns_at_copy(h, 0, l->u.eth.dst, 6);
+        ns_at_copy(h, 6, l->u.eth.src, 6);
+        l->u.eth.type = ns_at_be16(h, 12);
+    } else {
+        ns_cur_copy(c, l->u.eth.dst, 6);
+        ns_cur_copy(c, l->u.eth.src, 6);
+        l->u.eth.type = ns_cur_be16(c);
+    }
     if (c->short_read)
         return ns_pkt_mark(pkt, NS_MALFORMED_ETH_SHORT);
     l->hdr_len = ETH_HDR_LEN;

@@ -71,20 +71,37 @@ enum ns_status ns_ipv4_dissect(struct ns_cur *c, struct ns_pkt *pkt)
     if (l == NULL)
         return NS_STATUS_MALFORMED;
 
-    uint8_t vihl = ns_cur_u8(c);
+    uint8_t vihl;
+    uint16_t frag;
+    const uint8_t *h = c->len >= IPV4_MIN_HDR ? ns_cur_take(c, IPV4_MIN_HDR) : NULL;
+    if (h != NULL) {
+        /* the usual case, the fixed header whole: one length check, not eleven */
+        vihl = ns_at_u8(h, 0);
+        l->u.ipv4.tos = ns_at_u8(h, 1);
+        l->u.ipv4.total_len = ns_at_be16(h, 2);
+        l->u.ipv4.id = ns_at_be16(h, 4);
+        frag = ns_at_be16(h, 6);
+        l->u.ipv4.ttl = ns_at_u8(h, 8);
+        l->u.ipv4.proto = ns_at_u8(h, 9);
+        l->u.ipv4.checksum = ns_at_be16(h, 10);
+        ns_at_copy(h, 12, l->u.ipv4.src, 4);
+        ns_at_copy(h, 16, l->u.ipv4.dst, 4);
+    } else {
+        vihl = ns_cur_u8(c);
+        l->u.ipv4.tos = ns_cur_u8(c);
+        l->u.ipv4.total_len = ns_cur_be16(c);
+        l->u.ipv4.id = ns_cur_be16(c);
+        frag = ns_cur_be16(c);
+        l->u.ipv4.ttl = ns_cur_u8(c);
+        l->u.ipv4.proto = ns_cur_u8(c);
+        l->u.ipv4.checksum = ns_cur_be16(c);
+        ns_cur_copy(c, l->u.ipv4.src, 4);
+        ns_cur_copy(c, l->u.ipv4.dst, 4);
+    }
     l->u.ipv4.ihl = vihl & 0x0f;
-    l->u.ipv4.tos = ns_cur_u8(c);
-    l->u.ipv4.total_len = ns_cur_be16(c);
-    l->u.ipv4.id = ns_cur_be16(c);
-    uint16_t frag = ns_cur_be16(c);
     l->u.ipv4.df = (uint8_t)(frag >> 14 & 1);
     l->u.ipv4.mf = (uint8_t)(frag >> 13 & 1);
     l->u.ipv4.frag_off = (uint16_t)((frag & 0x1fff) * 8);
-    l->u.ipv4.ttl = ns_cur_u8(c);
-    l->u.ipv4.proto = ns_cur_u8(c);
-    l->u.ipv4.checksum = ns_cur_be16(c);
-    ns_cur_copy(c, l->u.ipv4.src, 4);
-    ns_cur_copy(c, l->u.ipv4.dst, 4);
 
     if (avail > 0 && vihl >> 4 != 4)
         return ns_pkt_mark(pkt, NS_MALFORMED_IPV4_VERSION);

@@ -125,14 +125,27 @@ enum ns_status ns_tcp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
         return NS_STATUS_MALFORMED;
     int quoted = (l->flags & NS_LAYER_QUOTED) != 0;
 
-    l->u.tcp.sport = ns_cur_be16(c);
-    l->u.tcp.dport = ns_cur_be16(c);
-    l->u.tcp.seq = ns_cur_be32(c);
-    l->u.tcp.ack = ns_cur_be32(c);
-    uint16_t off_flags = ns_cur_be16(c);
-    l->u.tcp.window = ns_cur_be16(c);
-    (void)ns_cur_be16(c);                   /* checksum: not verified (tshark default) */
-    l->u.tcp.urg = ns_cur_be16(c);
+    uint16_t off_flags;
+    const uint8_t *h = c->len >= TCP_MIN_HDR ? ns_cur_take(c, TCP_MIN_HDR) : NULL;
+    if (h != NULL) {
+        /* the usual case, the fixed header whole: one length check, not eight */
+        l->u.tcp.sport = ns_at_be16(h, 0);
+        l->u.tcp.dport = ns_at_be16(h, 2);
+        l->u.tcp.seq = ns_at_be32(h, 4);
+        l->u.tcp.ack = ns_at_be32(h, 8);
+        off_flags = ns_at_be16(h, 12);
+        l->u.tcp.window = ns_at_be16(h, 14);
+        l->u.tcp.urg = ns_at_be16(h, 18);   /* 16: checksum, not verified (tshark default) */
+    } else {
+        l->u.tcp.sport = ns_cur_be16(c);
+        l->u.tcp.dport = ns_cur_be16(c);
+        l->u.tcp.seq = ns_cur_be32(c);
+        l->u.tcp.ack = ns_cur_be32(c);
+        off_flags = ns_cur_be16(c);
+        l->u.tcp.window = ns_cur_be16(c);
+        (void)ns_cur_be16(c);
+        l->u.tcp.urg = ns_cur_be16(c);
+    }
     l->u.tcp.flags = off_flags & 0x0fff;
 
     if (c->short_read) {

@@ -379,6 +379,55 @@ static void end_all_sorts_reused_entries(void **state)
     ns_flow_table_fini(&t);
 }
 
+/* Eviction picks the flow whose last lookup is oldest, checked against a model that
+ * remembers each key's last lookup step: first with the recency list built when the table
+ * first fills, then with the lookup clock about to wrap (which builds it earlier). */
+struct lru_model {
+    uint32_t last[400];         /* per port: step of the last lookup, 0 = not live */
+    uint32_t step, bad, evicted;
+};
+
+static void on_end_model(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+{
+    struct lru_model *m = arg;
+    uint16_t port = f->key.port[0] == 80 ? f->key.port[1] : f->key.port[0];
+    if (why == NS_FLOW_END_EVICTED) {
+        m->evicted++;
+        for (unsigned p = 0; p < 400; p++)
+            if (m->last[p] != 0 && m->last[p] < m->last[port])
+                m->bad++;
+    }
+    m->last[port] = 0;
+}
+
+static void eviction_order_is_exact(uint32_t clock_start)
+{
+    struct lru_model m = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 64, .on_end = on_end_model, .arg = &m };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    t.clock = clock_start;
+    uint32_t x = 12345;
+    bool c;
+    for (unsigned n = 0; n < 5000; n++) {
+        x = x * 1103515245u + 12345u;
+        /* mostly a small hot set, sometimes any of 300 ports */
+        uint16_t port = (uint16_t)(1 + ((x >> 16) % 8 < 6 ? (x >> 8) % 50 : (x >> 8) % 300));
+        (void)get(&t, port, n, &c);
+        m.last[port] = ++m.step;
+    }
+    assert_true(m.evicted > 1000);
+    assert_int_equal(m.bad, 0);
+    ns_flow_table_fini(&t);
+}
+
+static void eviction_exact_after_lazy_phase(void **state)
+{
+    (void)state;
+    eviction_order_is_exact(0);
+    eviction_order_is_exact(UINT32_MAX - 20);
+}
+
 /* The entry is the per-flow cost of every table: its packing is deliberate (flow.h). */
 static void entry_stays_packed(void **state)
 {
@@ -404,6 +453,7 @@ int main(void)
         cmocka_unit_test(many_flows_with_churn),
         cmocka_unit_test(end_all_sorts_reused_entries),
         cmocka_unit_test(entry_stays_packed),
+        cmocka_unit_test(eviction_exact_after_lazy_phase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
