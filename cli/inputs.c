@@ -161,25 +161,20 @@ static void describe(const struct ns_reader *r, uint32_t g, struct if_desc *d)
     d->tsres = i->tsres;
     d->tsres_pow2 = i->tsres_pow2;
     d->tsoffset_s = i->tsoffset_s;
-    const uint8_t *p = r->buf + i->opt_off;
-    size_t left = i->opt_len;
-    while (left >= 4) {
-        uint32_t code = r->swapped ? (uint32_t)(p[0] << 8 | p[1]) : (uint32_t)(p[1] << 8 | p[0]);
-        uint32_t len = r->swapped ? (uint32_t)(p[2] << 8 | p[3]) : (uint32_t)(p[3] << 8 | p[2]);
-        size_t padded = 4 + ((len + 3) & ~3u);
-        if (code == 0 || padded > left)
-            break;
+    struct ns_reader_opts it;
+    struct ns_reader_opt opt;
+    ns_reader_if_opts(r, g, &it);
+    while (ns_reader_opt_next(&it, &opt)) {
         /* comment 1, name 2, description 3, speed 8, os 12, fcslen 13 */
+        uint16_t code = opt.code;
         bool kept = code == 1 || code == 2 || code == 3 || code == 8 || code == 12 || code == 13;
-        if (kept && d->nopts + 4 + len <= sizeof d->opts) {
+        if (kept && d->nopts + 4 + opt.len <= sizeof d->opts) {
             uint8_t *o = d->opts + d->nopts;
             o[0] = (uint8_t)code, o[1] = (uint8_t)(code >> 8);
-            o[2] = (uint8_t)len, o[3] = (uint8_t)(len >> 8);
-            memcpy(o + 4, p + 4, len);
-            d->nopts += 4 + len;
+            o[2] = (uint8_t)opt.len, o[3] = (uint8_t)(opt.len >> 8);
+            memcpy(o + 4, opt.val, opt.len);
+            d->nopts += 4 + opt.len;
         }
-        p += padded;
-        left -= padded;
     }
 }
 

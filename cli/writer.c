@@ -369,26 +369,17 @@ static bool if_usec(const struct ns_reader *r, uint32_t g)
  * put in our byte order): if_name 2, if_description 3, if_os 12, if_hardware 15. */
 static size_t idb_strings(const struct ns_reader *r, uint32_t g, uint8_t *out, size_t cap)
 {
-    if (r->format != NS_FORMAT_PCAPNG)
-        return 0;
-    const struct ns_reader_if *i = &r->ifs[g];
-    const uint8_t *p = r->buf + i->opt_off;
-    size_t left = i->opt_len, n = 0;
-    while (left >= 4) {
-        uint32_t code = r->swapped ? (uint32_t)(p[0] << 8 | p[1]) : (uint32_t)(p[1] << 8 | p[0]);
-        uint32_t len = r->swapped ? (uint32_t)(p[2] << 8 | p[3]) : (uint32_t)(p[3] << 8 | p[2]);
-        size_t padded = 4 + ((len + 3) & ~3u);
-        if (code == 0 || padded > left)
-            break;
-        if ((code == 2 || code == 3 || code == 12 || code == 15) && n + padded <= cap) {
-            le16(out + n, code);
-            le16(out + n + 2, len);
-            memcpy(out + n + 4, p + 4, padded - 4);
-            n += padded;
+    struct ns_reader_opts it;
+    struct ns_reader_opt o;
+    size_t n = 0;
+    ns_reader_if_opts(r, g, &it);
+    while (ns_reader_opt_next(&it, &o))
+        if ((o.code == 2 || o.code == 3 || o.code == 12 || o.code == 15) && n + 4 + o.padded <= cap) {
+            le16(out + n, o.code);
+            le16(out + n + 2, o.len);
+            memcpy(out + n + 4, o.val, o.padded);
+            n += 4 + (size_t)o.padded;
         }
-        p += padded;
-        left -= padded;
-    }
     return n;
 }
 

@@ -583,3 +583,30 @@ enum ns_status ns_reader_next(struct ns_reader *r, struct ns_rec *rec, struct ns
         return ns_err_set(err, NS_STATUS_USAGE, "reader used before ns_reader_open succeeded");
     }
 }
+
+void ns_reader_if_opts(const struct ns_reader *r, uint32_t g, struct ns_reader_opts *it)
+{
+    it->be = r->swapped;
+    it->left = 0;
+    it->p = NULL;
+    if (r->format == NS_FORMAT_PCAPNG && g < r->nif) {
+        it->p = r->buf + r->ifs[g].opt_off;
+        it->left = r->ifs[g].opt_len;
+    }
+}
+
+bool ns_reader_opt_next(struct ns_reader_opts *it, struct ns_reader_opt *o)
+{
+    if (it->left < 4)
+        return false;
+    const uint8_t *p = it->p;
+    o->code = it->be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+    o->len = it->be ? (uint16_t)(p[2] << 8 | p[3]) : (uint16_t)(p[3] << 8 | p[2]);
+    o->padded = (uint16_t)((o->len + 3u) & ~3u);
+    if (o->code == NS_PCAPNG_OPT_END || (size_t)4 + o->padded > it->left)
+        return false;
+    o->val = p + 4;
+    it->p += 4 + o->padded;
+    it->left -= 4 + (size_t)o->padded;
+    return true;
+}

@@ -64,6 +64,26 @@ struct ns_reader {
     struct ns_reader_if ifs[NS_READER_MAX_IF];
 };
 
+/* The options of a pcapng interface, as they stand in the file (writers copy if_name and
+ * the like from there): ns_reader_if_opts() starts at interface g (no options for pcap),
+ * ns_reader_opt_next() gives each option's code, value and length, and stops at
+ * opt_endofopt, at the end, or at an option that runs past the block. */
+struct ns_reader_opts {
+    const uint8_t *p;
+    size_t left;
+    bool be;
+};
+
+struct ns_reader_opt {
+    uint16_t code;
+    uint16_t len;               /* of the value */
+    uint16_t padded;            /* the value's length padded to 32 bits, as stored */
+    const uint8_t *val;
+};
+
+void ns_reader_if_opts(const struct ns_reader *r, uint32_t g, struct ns_reader_opts *it);
+bool ns_reader_opt_next(struct ns_reader_opts *it, struct ns_reader_opt *o);
+
 /* Binds the reader to buf; no I/O, cannot fail. */
 void ns_reader_init(struct ns_reader *r, const uint8_t *buf, size_t len);
 
