@@ -66,6 +66,8 @@ struct ns_args {
     struct ns_writer_cfg write;         /* -w, -F, -b, -a (docs/writing.md) */
     bool print_packets;                 /* -P: per-frame output even with -w (as tshark) */
     struct ns_filter *filter;           /* -Y, compiled; NULL = every frame */
+    const char *filter_text;            /* -Y as given (cli/pipeline.c checks its fields) */
+    unsigned threads;                   /* --threads N: 0/1 = serial (docs/threads.md) */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */

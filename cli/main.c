@@ -23,6 +23,7 @@
 #include "live.h"
 #include "bpf.h"
 #include "writer.h"
+#include "pipeline.h"
 
 #define NS_VERSION "0.1.0"
 
@@ -53,13 +54,10 @@ struct flow_sinks {
     struct ns_failon *failon;
 };
 
-static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+static void flow_to_sinks(const struct ns_flow *f, enum ns_flow_end why, const struct ns_tcpa_conn *tcp,
+                          const struct ns_zeek *zeek, const char *dns, const char *sni, void *arg)
 {
     struct flow_sinks *s = arg;
-    const struct ns_tcpa_conn *tcp = ns_engine_tcp(s->eng, f);
-    const struct ns_zeek *zeek = ns_engine_zeek(s->eng, f);
-    const char *dns, *sni;
-    ns_engine_flow_names(s->eng, f, &dns, &sni);
     ns_conv_on_end(f, why, s->conv);
     ns_topflows_on_end(f, tcp, s->top);
     if (s->flows != NULL)
@@ -67,6 +65,14 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
     if (s->expired != NULL)
         ns_flows_write(s->expired, f, tcp, zeek, dns, sni, why);
     ns_failon_flow(s->failon, f, tcp, zeek);
+}
+
+static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+{
+    struct flow_sinks *s = arg;
+    const char *dns, *sni;
+    ns_engine_flow_names(s->eng, f, &dns, &sni);
+    flow_to_sinks(f, why, ns_engine_tcp(s->eng, f), ns_engine_zeek(s->eng, f), dns, sni, arg);
 }
 
 /* Live capture and capture filters (-i, -f; cli/live.c, cli/bpf.c). */
@@ -331,8 +337,19 @@ int main(int argc, char **argv)
     }
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
-    int rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts)
+    const char *serial_why = NULL;
+    int rc;
+    if (args.nifaces == 0 && args.threads > 1 && ns_pipeline_usable(&args, &serial_why)) {
+        struct ns_pipeline_io pio = { &args, cfg, &eng, flow_to_sinks, &sinks, &o, &hosts, &alerts,
+                                      &writer, file_filter_keep, &interrupted };
+        rc = ns_pipeline_run_file(args.files[0], &pio);     /* cli/pipeline.h */
+    } else {
+        if (args.threads > 1)
+            fprintf(stderr, "netscope: --threads %u: one thread: %s\n", args.threads,
+                    args.nifaces > 0 ? "live capture runs on one thread" : serial_why);
+        rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts)
                               : run_file(&args, args.files[0], &eng, &o, &hosts, &alerts, &writer);
+    }
     char note[512];     /* an input that could not be read at all leaves no capture behind */
     if (ns_writer_close(&writer, eng.stats.frames > 0 || rc == 0, &err, note, sizeof note) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
