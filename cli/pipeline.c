@@ -62,7 +62,6 @@ struct frame_msg {
     uint64_t number;
     uint32_t new_flows, new_pairs, new_streams[2];   /* created while it was analysed */
     uint32_t active;            /* the worker's live flows after it */
-    uint32_t tcpa_used;         /* the worker's remembered segments after it */
     uint32_t text_len;
     uint16_t npatch;
     uint8_t match;              /* passes -Y */
@@ -109,12 +108,16 @@ struct worker {
     uint64_t *gflow, *gpair;
     uint32_t *gstream[2];
     size_t nflow, npair, nstream[2], capflow, cappair, capstream[2];
-    uint32_t active, tcpa_used;
+    uint32_t active;
 };
 
 struct order_ent {
     struct ns_rec rec;
     unsigned w;
+    /* the reader's section when it read the record: it has read on since, and the
+     * writer copies interfaces and byte order from the record's own section */
+    uint32_t section_first_if;
+    bool swapped;
 };
 
 struct pipeline {
@@ -129,7 +132,6 @@ struct pipeline {
     uint64_t next_flow, next_pair;
     uint32_t next_stream[2];
     uint64_t active, peak;
-    uint64_t tcpa_used, tcpa_peak;
     struct ns_input *in;
     bool stop;                  /* a write error: read no more */
     bool oom;
@@ -378,7 +380,6 @@ static void worker_frame(struct worker *w, const struct ns_rec *rec)
     w->seen_streams[0] = t->next_stream[0];
     w->seen_streams[1] = t->next_stream[1];
     m->active = t->flows.stats.active;
-    m->tcpa_used = w->eng.tcpa.used;
     m->match = match;
     m->printed = printed;
     m->ts_ns = rec->ts_ns;
@@ -590,11 +591,6 @@ static bool merge_one(struct pipeline *pl, bool block)
     w->active = m->active;
     if (pl->active > pl->peak)
         pl->peak = pl->active;
-    pl->tcpa_used += m->tcpa_used;
-    pl->tcpa_used -= w->tcpa_used;
-    w->tcpa_used = m->tcpa_used;
-    if (pl->tcpa_used > pl->tcpa_peak)
-        pl->tcpa_peak = pl->tcpa_used;
     struct ns_engine *e = io->eng;
     const struct ns_rec *rec = &oe->rec;
     struct ns_alert alerts[NS_ANOMALY_MAX_PER_PKT];
@@ -612,7 +608,14 @@ static bool merge_one(struct pipeline *pl, bool block)
     struct ns_frame f = { .rec = rec, .alerts = alerts, .nalerts = nalerts,
                           .rel_ns = rec->ts_ns - pl->first_ts };
     if (m->match) {
-        enum ns_writer_step ws = ns_writer_frame(io->w, &pl->in->reader, &f);
+        struct ns_reader *r = &pl->in->reader;
+        uint32_t now_first = r->section_first_if;
+        bool now_swapped = r->swapped;
+        r->section_first_if = oe->section_first_if;
+        r->swapped = oe->swapped;
+        enum ns_writer_step ws = ns_writer_frame(io->w, r, &f);
+        r->section_first_if = now_first;
+        r->swapped = now_swapped;
         if (ws == NS_WRITER_ERROR)
             pl->stop = true;
     }
@@ -773,6 +776,7 @@ static void sum_counters(struct pipeline *pl)
     struct ns_engine *e = pl->io->eng;
     struct ns_flow_stats fl = {0}, pr = {0};
     struct ns_reasm_stats rs = {0};
+    uint32_t tcpa_peak = 0;
     for (unsigned i = 0; i < pl->n; i++) {
         const struct ns_engine *we = &pl->w[i].eng;
         const struct ns_engine_stats *s = &we->stats;
@@ -794,6 +798,7 @@ static void sum_counters(struct pipeline *pl)
         rs.dropped_too_big += r->dropped_too_big;
         e->tcpa.stats.segments += we->tcpa.stats.segments;
         e->tcpa.stats.pool_full += we->tcpa.stats.pool_full;
+        tcpa_peak += we->tcpa.stats.pool_peak;
         e->tcpa.stats.metrics_lost += we->tcpa.stats.metrics_lost;
         e->names.dropped += we->names.dropped;
     }
@@ -802,7 +807,8 @@ static void sum_counters(struct pipeline *pl)
     pr.created -= pl->pairs_merged;
     e->track.pairs.stats = pr;
     e->reasm.stats = rs;
-    e->tcpa.stats.pool_peak = (uint32_t)pl->tcpa_peak;
+    /* one pool per worker: the sum of their peaks, an upper bound (docs/threads.md) */
+    e->tcpa.stats.pool_peak = tcpa_peak;
 }
 
 int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
@@ -854,7 +860,8 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
                 if (!merge_one(&pl, false))
                     backoff(&spins);
             }
-            pl.order[pl.ohead & (ORDER_RING - 1)] = (struct order_ent){ rec, wi };
+            pl.order[pl.ohead & (ORDER_RING - 1)] = (struct order_ent){ rec, wi, in.reader.section_first_if,
+                                                                     in.reader.swapped };
             pl.ohead++;
             while (merge_one(&pl, false))
                 ;
