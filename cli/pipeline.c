@@ -13,10 +13,10 @@
 #include "input.h"
 #include "shard.h"
 
-#define REC_RING    4096u               /* records queued per worker */
-#define BYTE_RING   (16u << 20)         /* results per worker: frames, flow ends */
+#define REC_RING    (1u << 16)          /* records queued per worker: a few ms of work, so that a thread the scheduler parks does not stall the others */
+#define BYTE_RING   (32u << 20)         /* results per worker: frames, flow ends */
 #define TEXT_MAX    (1u << 20)          /* one frame's formatted output */
-#define ORDER_RING  (1u << 16)          /* frames dispatched, not yet merged */
+#define ORDER_RING  (1u << 18)          /* frames dispatched, not yet merged */
 #define MAX_WORKERS 64
 
 /* ---- waiting: spin a little, then sleep, so that idle threads leave the cores to busy ones */

@@ -4,8 +4,8 @@
  * Key:    the IP address pair (lower address first, so symmetric) of the frame's
  *         innermost unquoted IPv4/IPv6 header, as the dissectors find it (any link type,
  *         VLAN, MPLS, PPPoE, GRE and IP-in-IP tunnels, IPv6 extension headers); for an
- *         ICMP/ICMPv6 error, the pair of the header it quotes, so the error lands where
- *         the conversation it reports on lives. Ports are left out on purpose: the
+ *         ICMP/ICMPv6 error that quotes a TCP/UDP header, the pair of the quoted IP header,
+ *         so the error lands where the conversation it reports on lives. Ports are left out on purpose: the
  *         fragments of a datagram and the address-pair table (-z conv,ip) stay on one
  *         worker. Frames without IP go to worker 0.
  * Never:  allocates, keeps state, or reads past the record's captured bytes. */

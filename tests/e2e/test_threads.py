@@ -97,30 +97,20 @@ print(f"compared {checked} captures")
 # ---- a SYN flood from sources on different workers still alerts
 
 
-def hash_bytes(key, seed):
+def mix64(x):
     m = (1 << 64) - 1
-    n = len(key)
-    h = seed ^ ((n * 0x9e3779b97f4a7c15) & m)
-    i = 0
-    while n - i >= 8:
-        v = struct.unpack_from("<Q", key, i)[0]
-        h ^= (v * 0xbf58476d1ce4e5b9) & m
-        h = ((((h << 27) | (h >> 37)) & m) * 0x94d049bb133111eb) & m
-        i += 8
-    if i < n:
-        v = int.from_bytes(key[i:] + bytes(8 - (n - i)), "little")
-        h ^= (v * 0xbf58476d1ce4e5b9) & m
-    h ^= h >> 31
-    h = (h * 0x9e3779b97f4a7c15) & m
-    h ^= h >> 29
-    return (h ^ (h >> 32)) & 0xffffffff
+    x ^= x >> 30
+    x = (x * 0xbf58476d1ce4e5b9) & m
+    x ^= x >> 27
+    x = (x * 0x94d049bb133111eb) & m
+    return x ^ (x >> 31)
 
 
 def shard(a, b, n):
     """cli/shard.c's ns_shard_pair for IPv4 addresses (4-byte strings)."""
-    lo, hi = sorted((a, b))
-    key = bytes([4]) + lo + bytes(12) + hi + bytes(12)
-    return (hash_bytes(key, 0x6E73) * n) >> 32
+    x, y = sorted((int.from_bytes(a, "big"), int.from_bytes(b, "big")))
+    h = mix64(((x << 32) | y) ^ 0x6E73) >> 32
+    return (h * n) >> 32
 
 
 def syn_flood_capture(path):
