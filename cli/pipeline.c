@@ -803,6 +803,15 @@ static void sum_counters(struct pipeline *pl)
         e->names.dropped += we->names.dropped;
     }
     fl.peak = (uint32_t)pl->peak;
+    /* one table would have doubled from its initial size (core/flow.c) until it held the
+     * peak of live flows, up to its cap */
+    uint32_t max = pl->io->cfg.max_flows ? pl->io->cfg.max_flows : NS_ENGINE_DEFAULT_MAX_FLOWS;
+    uint32_t cap = max < 1024 ? max : 1024;
+    fl.grown = 0;
+    while (cap < fl.peak && cap < max) {
+        cap = cap * 2 > max ? max : cap * 2;
+        fl.grown++;
+    }
     e->track.flows.stats = fl;
     pr.created -= pl->pairs_merged;
     e->track.pairs.stats = pr;
