@@ -36,6 +36,8 @@ static void backoff(unsigned *spins)
 
 struct rec_ring {
     _Alignas(64) atomic_size_t head;    /* written by the producer */
+    size_t tail_seen;                   /* the producer's last look at tail: the shared
+                                           line is read only when the ring looks full */
     _Alignas(64) atomic_size_t tail;    /* written by the consumer */
     _Alignas(64) struct ns_rec *slot;   /* REC_RING */
 };
@@ -52,7 +54,9 @@ enum { MSG_PAD = 1, MSG_FRAME, MSG_END, MSG_DONE };
 
 struct byte_ring {
     _Alignas(64) atomic_size_t head;
+    size_t tail_seen;                   /* the producer's last look at tail */
     _Alignas(64) atomic_size_t tail;
+    size_t head_seen;                   /* the consumer's last look at head */
     _Alignas(64) uint8_t *buf;          /* BYTE_RING */
 };
 
@@ -181,7 +185,8 @@ static uint8_t *msg_reserve(struct worker *w, size_t len)
     size_t room_end = BYTE_RING - (head & (BYTE_RING - 1));
     size_t need = len > room_end ? len + room_end : len;
     unsigned spins = 0;
-    while (head + need - atomic_load_explicit(&r->tail, memory_order_acquire) > BYTE_RING)
+    while (head + need - r->tail_seen > BYTE_RING &&
+           head + need - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) > BYTE_RING)
         backoff(&spins);
     if (len > room_end) {
         struct msg_hdr pad = { (uint32_t)room_end, MSG_PAD };
@@ -419,7 +424,9 @@ static void *worker_main(void *arg)
         if (rec->kind == 0xff)
             break;                      /* the end of the input */
         worker_frame(w, rec);
-        atomic_store_explicit(&r->tail, ++tail, memory_order_release);
+        /* the reader looks at tail only when the ring looks full: publish in batches */
+        if ((++tail & 63) == 0 || tail == head)
+            atomic_store_explicit(&r->tail, tail, memory_order_release);
     }
     w->reasm = w->eng.reasm.stats;
     ns_engine_fini(&w->eng);            /* every live flow ends: MSG_END, by creation */
@@ -434,7 +441,8 @@ static bool push_rec(struct worker *w, const struct ns_rec *rec)
 {
     struct rec_ring *r = &w->in;
     size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    if (head - atomic_load_explicit(&r->tail, memory_order_acquire) >= REC_RING)
+    if (head - r->tail_seen >= REC_RING &&
+        head - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) >= REC_RING)
         return false;
     r->slot[head & (REC_RING - 1)] = *rec;
     atomic_store_explicit(&r->head, head + 1, memory_order_release);
@@ -447,7 +455,8 @@ static const struct msg_hdr *peek_msg(struct worker *w)
     struct byte_ring *r = &w->out;
     for (;;) {
         size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-        if (atomic_load_explicit(&r->head, memory_order_acquire) == tail)
+        if (r->head_seen == tail &&
+            (r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire)) == tail)
             return NULL;
         const struct msg_hdr *h = (const struct msg_hdr *)(const void *)(r->buf + (tail & (BYTE_RING - 1)));
         if (h->type != MSG_PAD)
@@ -478,12 +487,14 @@ static const struct frame_msg *find_frame(struct worker *w)
 {
     struct byte_ring *r = &w->out;
     size_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-    while (pos != head) {
-        const struct msg_hdr *h = (const struct msg_hdr *)(const void *)(r->buf + (pos & (BYTE_RING - 1)));
-        if (h->type == MSG_FRAME)
-            return (const struct frame_msg *)(const void *)(h + 1);
-        pos += h->len;
+    for (int look = 0; look < 2; look++) {
+        while (pos != r->head_seen) {
+            const struct msg_hdr *h = (const struct msg_hdr *)(const void *)(r->buf + (pos & (BYTE_RING - 1)));
+            if (h->type == MSG_FRAME)
+                return (const struct frame_msg *)(const void *)(h + 1);
+            pos += h->len;
+        }
+        r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
     }
     return NULL;
 }
@@ -586,7 +597,7 @@ static bool merge_one(struct pipeline *pl, bool block)
         backoff(&spins);
     }
     struct ns_pipeline_io *io = pl->io;
-    if (!map_new(pl, w, m))
+    if ((m->new_flows | m->new_pairs | m->new_streams[0] | m->new_streams[1]) != 0 && !map_new(pl, w, m))
         pl->oom = true;
     /* flows that ended while the frame was analysed, as the serial run ends them */
     const struct msg_hdr *h;
@@ -615,7 +626,7 @@ static bool merge_one(struct pipeline *pl, bool block)
     }
     struct ns_frame f = { .rec = rec, .alerts = alerts, .nalerts = nalerts,
                           .rel_ns = rec->ts_ns - pl->first_ts };
-    if (m->match) {
+    if (m->match && io->args->write.path != NULL) {   /* -a runs serially */
         struct ns_reader *r = &pl->in->reader;
         uint32_t now_first = r->section_first_if;
         bool now_swapped = r->swapped;
@@ -627,12 +638,14 @@ static bool merge_one(struct pipeline *pl, bool block)
         if (ws == NS_WRITER_ERROR)
             pl->stop = true;
     }
-    write_text(pl, w, m, alerts, nalerts);
+    if (m->text_len != 0 || m->npatch != 0 || m->printed)
+        write_text(pl, w, m, alerts, nalerts);
     if (m->host_af != 0) {
         ns_topn_add(&io->hosts->sketch, m->host_af, m->host_src, rec->wirelen);
         ns_topn_add(&io->hosts->sketch, m->host_af, m->host_dst, rec->wirelen);
     }
-    ns_alerts_frame(io->alerts, &f);
+    if (nalerts != 0)
+        ns_alerts_frame(io->alerts, &f);
     pop_msg(w, (const struct msg_hdr *)(const void *)m - 1);
     pl->otail++;
     return true;
