@@ -26,6 +26,8 @@ import tempfile
 ap = argparse.ArgumentParser()
 ap.add_argument("--netscope", required=True)
 ap.add_argument("--shared", default=os.path.join("..", "shared"))
+ap.add_argument("--gen", help="ns-bench-gen: adds a generated capture (a realistic mix with a "
+                "SYN flood, port scans, retransmissions), as pcap and pcapng")
 ARGS = ap.parse_args()
 NS = os.path.abspath(ARGS.netscope)
 TMP = tempfile.mkdtemp(prefix="ns-threads-")
@@ -76,16 +78,24 @@ FULL = FIELD_ARGS + ["-E", "header=y", "-E", "occurrence=a", "-P",
                      "-z", "conv,tcp", "-z", "conv,udp", "-z", "conv,ip", "-z", "conv,ipv6",
                      "-z", "netscope,flows", "-z", "netscope,alerts", "-z", "netscope,top",
                      "-z", "netscope,stats", "--fail-on", "alerts > 0", "--fail-on",
-                     "tcp.retransmission > 0"]
+                     "tcp.retransmission > 0", "--fail-on", "flows.conn_state.REJ > 0",
+                     "--fail-on", "tcp.retransmission.rate > 0.01"]
 FULL_FILES = [("flows.csv", "--flows"), ("expired.jsonl", "--expired-flows"),
-              ("alerts.jsonl", "--alerts"), ("out.pcapng", "-w")]
+              ("alerts.jsonl", "--alerts"), ("out.pcapng", "-w"), ("junit.xml", "--junit")]
 
 caps = sorted(glob.glob("captures/*.pcap*") + glob.glob("captures/damaged/*"))
 real = sorted(glob.glob(os.path.join(ARGS.shared, "captures", "real", "*.pcap*")))
 if not real:
     print(f"notice: {ARGS.shared}/captures/real not found: only the bundled captures run")
+gen = []
+if ARGS.gen:
+    for fmt in ("pcap", "pcapng"):
+        path = os.path.join(TMP, f"gen.{fmt}")
+        subprocess.run([ARGS.gen, "--out", path, "--format", fmt, "--packets", "20000",
+                        "--flows", "300", "--seed", "7"], check=True, capture_output=True)
+        gen.append(path)
 checked = 0
-for cap in caps + real:
+for cap in caps + real + gen:
     compare(cap, "fields+tables+files", ["-T", "fields"] + FULL, FULL_FILES)
     compare(cap, "flows json", ["-q"], [("flows.json", "--flows")])
     compare(cap, "json -Y", ["-T", "json", "-Y", "tcp or udp or icmp"], threads=(2,))
