@@ -24,11 +24,12 @@
 
 static void backoff(unsigned *spins)
 {
-    if (++*spins < 64)
+    if (++*spins < 16)
         return;
     /* no sched_yield: on a loaded machine it hands the rest of the slice to another
-     * process, and the whole pipeline waits for this thread's next turn */
-    struct timespec ts = { 0, 50000 };
+     * process, and the whole pipeline waits for this thread's next turn. The rings hold
+     * milliseconds of work, so a long nap costs no throughput and spares the cores. */
+    struct timespec ts = { 0, *spins < 64 ? 20000 : 200000 };
     nanosleep(&ts, NULL);
 }
 
