@@ -43,6 +43,17 @@ struct rec_ring {
     _Alignas(64) struct ns_rec *slot;   /* REC_RING */
 };
 
+/* A worker whose ring is empty: the reader is the slower side, so the ring fills again
+ * at its pace; a nap of a millisecond (the ring holds tens) costs no throughput and saves
+ * the thousands of sleeps and wake-ups, each a context switch, that short naps cost. */
+static void nap(unsigned *spins)
+{
+    if (++*spins < 16)
+        return;
+    struct timespec ts = { 0, 1000000 };
+    nanosleep(&ts, NULL);
+}
+
 /* ---- one producer, one consumer: variable-size messages from a worker, 8-byte aligned,
  * never split at the end of the buffer (a PAD message fills the rest) */
 
@@ -139,8 +150,6 @@ struct pipeline {
     struct ns_input *in;
     bool stop;                  /* a write error: read no more */
     bool oom;
-    /* pages of the map touched ahead of the reader by idle workers (touch_ahead) */
-    atomic_size_t read_off, touch_off;
     uint64_t pairs_merged;      /* one pair counted by two workers (a tunnel's outer pair) */
 };
 
@@ -405,29 +414,6 @@ static void worker_frame(struct worker *w, const struct ns_rec *rec)
     msg_commit(w, MSG_FRAME);
 }
 
-/* An idle worker faults in the next pages of the map ahead of the reader: the reader's
- * thread is the pipeline's busiest, and a page fault (or a cold cache line) costs it more
- * than the worker, which would only wait. */
-#define TOUCH_AHEAD (4u << 20)
-#define TOUCH_CHUNK (256u << 10)
-
-static void touch_ahead(struct pipeline *pl)
-{
-    size_t len = pl->in->len;
-    size_t r = atomic_load_explicit(&pl->read_off, memory_order_relaxed);
-    size_t t = atomic_load_explicit(&pl->touch_off, memory_order_relaxed);
-    size_t from = t > r ? t : r;
-    if (from >= len || from >= r + TOUCH_AHEAD)
-        return;
-    size_t to = len - from < TOUCH_CHUNK ? len : from + TOUCH_CHUNK;
-    if (!atomic_compare_exchange_strong_explicit(&pl->touch_off, &t, to, memory_order_relaxed,
-                                                 memory_order_relaxed))
-        return;                         /* another worker took this chunk */
-    const volatile uint8_t *map = pl->in->map;
-    for (size_t off = from; off < to; off += 64)     /* every line: into the shared cache */
-        (void)map[off];
-}
-
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -436,10 +422,8 @@ static void *worker_main(void *arg)
     size_t head = tail;
     for (;;) {
         unsigned spins = 0;
-        while (head == tail && (head = atomic_load_explicit(&r->head, memory_order_acquire)) == tail) {
-            touch_ahead(w->pl);
-            backoff(&spins);
-        }
+        while (head == tail && (head = atomic_load_explicit(&r->head, memory_order_acquire)) == tail)
+            nap(&spins);
         /* this worker reads every N-th record of the file: the hardware prefetcher does
          * not follow that stride, so fetch a few records ahead by hand */
         if (head - tail > PREFETCH) {
@@ -884,8 +868,6 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     }
     pl = (struct pipeline){ .io = io, .a = a, .n = a->threads > MAX_WORKERS ? MAX_WORKERS : a->threads,
                             .in = &in };
-    atomic_init(&pl.read_off, 0);
-    atomic_init(&pl.touch_off, 0);
     pl.w = calloc(pl.n, sizeof *pl.w);
     pl.order = malloc(ORDER_RING * sizeof *pl.order);
     int rc = 0;
@@ -930,8 +912,7 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
             }
             pl.order[pl.ohead & (ORDER_RING - 1)] = (struct order_ent){ rec, wi, in.reader.section_first_if,
                                                                      in.reader.swapped };
-            if ((++pl.ohead & 255) == 0)
-                atomic_store_explicit(&pl.read_off, in.reader.off, memory_order_relaxed);
+            pl.ohead++;
             while (merge_one(&pl, false))
                 ;
             if (a->count != 0 && ++fed >= a->count)
