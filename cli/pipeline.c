@@ -13,10 +13,10 @@
 #include "input.h"
 #include "shard.h"
 
-#define REC_RING    (1u << 16)          /* records queued per worker: a few ms of work, so that a thread the scheduler parks does not stall the others */
-#define BYTE_RING   (32u << 20)         /* results per worker: frames, flow ends */
+#define REC_RING    (1u << 14)          /* records queued per worker (1 MiB): milliseconds of work */
+#define BYTE_RING   (8u << 20)          /* results per worker: frames (about 200 bytes each with -q), flow ends */
 #define TEXT_MAX    (1u << 20)          /* one frame's formatted output */
-#define ORDER_RING  (1u << 18)          /* frames dispatched, not yet merged */
+#define ORDER_RING  (1u << 16)          /* frames dispatched, not yet merged (5 MiB) */
 #define MAX_WORKERS 64
 #define PREFETCH    6                   /* records ahead (worker_main) */
 
@@ -44,7 +44,7 @@ struct rec_ring {
 };
 
 /* A worker whose ring is empty: the reader is the slower side, so the ring fills again
- * at its pace; a nap of a millisecond (the ring holds tens) costs no throughput and saves
+ * at its pace; a nap of a millisecond (the ring holds several) costs no throughput and saves
  * the thousands of sleeps and wake-ups, each a context switch, that short naps cost. */
 static void nap(unsigned *spins)
 {
