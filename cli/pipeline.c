@@ -466,6 +466,8 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     }
     pl = (struct pipeline){ .io = io, .a = a, .n = a->threads > MAX_WORKERS ? MAX_WORKERS : a->threads,
                             .in = &in };
+    atomic_init(&pl.read_off, 0);
+    atomic_init(&pl.touch_off, 0);
     pl.w = calloc(pl.n, sizeof *pl.w);
     pl.order = malloc(ORDER_RING * sizeof *pl.order);
     int rc = 0;
@@ -510,7 +512,8 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
             }
             pl.order[pl.ohead & (ORDER_RING - 1)] = (struct order_ent){ rec, wi, in.reader.section_first_if,
                                                                      in.reader.swapped };
-            pl.ohead++;
+            if ((++pl.ohead & 255) == 0)
+                atomic_store_explicit(&pl.read_off, in.reader.off, memory_order_relaxed);
             while (merge_one(&pl, false))
                 ;
             if (a->count != 0 && ++fed >= a->count)

@@ -148,6 +148,8 @@ struct pipeline {
     struct ns_input *in;
     bool stop;                  /* a write error: read no more */
     bool oom;
+    /* the map's pages faulted in ahead of the reader by idle workers (touch_ahead) */
+    atomic_size_t read_off, touch_off;
     uint64_t pairs_merged;      /* one pair counted by two workers (a tunnel's outer pair) */
 };
 

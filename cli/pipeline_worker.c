@@ -232,6 +232,29 @@ static void worker_frame(struct worker *w, const struct ns_rec *rec)
     msg_commit(w, MSG_FRAME);
 }
 
+/* An idle worker faults in the next pages of the map ahead of the reader: the reader's
+ * thread is the busiest of the pipeline, and a page fault costs it its time, while the
+ * worker would only wait. */
+#define TOUCH_AHEAD (16u << 20)
+#define TOUCH_CHUNK (1u << 20)
+
+static void touch_ahead(struct pipeline *pl)
+{
+    size_t len = pl->in->len;
+    size_t r = atomic_load_explicit(&pl->read_off, memory_order_relaxed);
+    size_t t = atomic_load_explicit(&pl->touch_off, memory_order_relaxed);
+    size_t from = t > r ? t : r;
+    if (from >= len || from >= r + TOUCH_AHEAD)
+        return;
+    size_t to = len - from < TOUCH_CHUNK ? len : from + TOUCH_CHUNK;
+    if (!atomic_compare_exchange_strong_explicit(&pl->touch_off, &t, to, memory_order_relaxed,
+                                                 memory_order_relaxed))
+        return;                         /* another worker took this chunk */
+    const volatile uint8_t *map = pl->in->map;
+    for (size_t off = from; off < to; off += 4096)
+        (void)map[off];
+}
+
 void *ns_pipeline_worker(void *arg)
 {
     struct worker *w = arg;
@@ -240,8 +263,10 @@ void *ns_pipeline_worker(void *arg)
     size_t head = tail;
     for (;;) {
         unsigned spins = 0;
-        while (head == tail && (head = atomic_load_explicit(&r->head, memory_order_acquire)) == tail)
+        while (head == tail && (head = atomic_load_explicit(&r->head, memory_order_acquire)) == tail) {
+            touch_ahead(w->pl);
             nap(&spins);
+        }
         /* this worker reads every N-th record of the file: the hardware prefetcher does
          * not follow that stride, so fetch a few records ahead by hand */
         if (head - tail > PREFETCH) {
