@@ -374,6 +374,9 @@ static int worker_start(struct pipeline *pl, struct worker *w, unsigned idx, str
     if (w->text == NULL)
         { ns_err_set(err, NS_STATUS_CAP, "out of memory for --threads"); return -1; }
     w->o = (struct ns_output){ .out = w->text, .args = pl->a, .patches = &w->patches };
+    w->detect = pl->io->eng->detect;
+    w->args = pl->a;
+    w->hosts = pl->io->hosts->want;
     struct ns_engine_cfg cfg = pl->io->cfg;
     cfg.on_flow_end = ns_pipeline_flow_end;
     cfg.arg = w;

@@ -117,8 +117,14 @@ struct worker {
     uint32_t seen_streams[2];
     struct ns_reasm_stats reasm;    /* before fini clears them */
     bool failed;                /* a frame's output did not fit: the run stops */
-    /* merger side: local number -> the run's */
-    uint64_t *gflow, *gpair;
+    /* copied at start: main's engine and sinks share cache lines with what the merger
+     * writes every frame, and reading them there would cost a miss per frame */
+    bool detect, hosts;
+    const struct ns_args *args;
+    /* merger side: local number -> the run's (a cache line of its own: the merger
+     * writes here every frame) */
+    _Alignas(64) uint64_t *gflow;
+    uint64_t *gpair;
     uint32_t *gstream[2];
     size_t nflow, npair, nstream[2], capflow, cappair, capstream[2];
     uint32_t active;
@@ -148,8 +154,10 @@ struct pipeline {
     struct ns_input *in;
     bool stop;                  /* a write error: read no more */
     bool oom;
-    /* the map's pages faulted in ahead of the reader by idle workers (touch_ahead) */
-    atomic_size_t read_off, touch_off;
+    /* the map's pages faulted in ahead of the reader by idle workers (touch_ahead), away
+     * from the fields the merger writes every frame */
+    _Alignas(64) atomic_size_t read_off;
+    atomic_size_t touch_off;
     uint64_t pairs_merged;      /* one pair counted by two workers (a tunnel's outer pair) */
 };
 

@@ -173,11 +173,10 @@ static void host_input(const struct ns_pkt *pkt, struct frame_msg *m)
 
 static void worker_frame(struct worker *w, const struct ns_rec *rec)
 {
-    const struct pipeline *pl = w->pl;
-    const struct ns_args *a = pl->a;
+    const struct ns_args *a = w->args;
     if (!w->eng.have_first) {
         w->eng.have_first = true;       /* frame.time_relative: from the run's first frame */
-        w->eng.first_ts_ns = pl->first_ts;
+        w->eng.first_ts_ns = w->pl->first_ts;
     }
     const struct ns_frame *f = ns_engine_feed(&w->eng, rec);
     bool match = a->filter == NULL || ns_filter_match(a->filter, f);
@@ -219,9 +218,9 @@ static void worker_frame(struct worker *w, const struct ns_rec *rec)
     m->ts_ns = rec->ts_ns;
     const struct ns_pkt *pkt = &w->eng.pkt;
     if (rec->kind == NS_REC_PACKET) {
-        if (pl->io->eng->detect && !(pkt->flags & NS_PKT_FRAGMENT && !(pkt->flags & NS_PKT_REASSEMBLED)))
+        if (w->detect && !(pkt->flags & NS_PKT_FRAGMENT && !(pkt->flags & NS_PKT_REASSEMBLED)))
             anomaly_input(pkt, m);
-        if (pl->io->hosts->want)
+        if (w->hosts)
             host_input(pkt, m);
     }
     m->npatch = (uint16_t)w->patches.n;
