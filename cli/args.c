@@ -57,6 +57,8 @@ void ns_args_usage(FILE *out)
           "                           starts a new flow (NetFlow's active timeout; default never)\n"
           "  --max-flows N            flows held at once; at the cap the least recently seen ends\n"
           "  --scale                  no TCP analysis: less memory per flow (tcp.analysis.* empty)\n"
+          "  --threads N              N worker threads on a file (default 1; the same output,\n"
+          "                           docs/threads.md)\n"
           "\n"
           "Anomaly detection:\n"
           "  --no-alerts              no anomaly detection\n"
@@ -254,6 +256,17 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             *count = (unsigned)n;
             continue;
         }
+        if (strcmp(arg, "--threads") == 0) {
+            char *end;
+            if (i + 1 >= argc)
+                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
+            const char *v = argv[++i];
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > 64)
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..64", arg, v), -1;
+            a->threads = (unsigned)n;
+            continue;
+        }
         if (strcmp(arg, "--max-flows") == 0) {
             char *end;
             if (i + 1 >= argc)
@@ -408,6 +421,7 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             struct ns_err ferr = {{0}};
             ns_filter_free(a->filter);      /* the last -Y wins, as in tshark */
             a->filter = ns_filter_compile(val, &ferr);
+            a->filter_text = val;
             if (a->filter == NULL)
                 return ns_err_set(err, NS_STATUS_USAGE, "-Y: %s", ferr.msg), -1;
             break;

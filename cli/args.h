@@ -73,6 +73,8 @@ struct ns_args {
     bool cfg_ifaces, cfg_filter, cfg_ring, cfg_stop;
     bool per_file;                      /* --per-file: each file on its own (cli/perfile.h) */
     unsigned jobs;                      /* --jobs N: files at once; 0 = online CPUs */
+    const char *filter_text;            /* -Y as given (cli/pipeline.c checks its fields) */
+    unsigned threads;                   /* --threads N: 0/1 = serial (docs/threads.md) */
 };
 
 /* tshark's defaults (tab separator, ',' aggregator, all occurrences). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "../core/engine.h"
 #include "args.h"
@@ -26,6 +27,7 @@
 #include "bpf.h"
 #include "writer.h"
 #include "monitor.h"
+#include "pipeline.h"
 
 #define NS_VERSION "0.1.0"
 
@@ -86,13 +88,10 @@ struct flow_sinks {
     uint64_t nflows;
 };
 
-static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+static void flow_to_sinks(const struct ns_flow *f, enum ns_flow_end why, const struct ns_tcpa_conn *tcp,
+                          const struct ns_zeek *zeek, const char *dns, const char *sni, void *arg)
 {
     struct flow_sinks *s = arg;
-    const struct ns_tcpa_conn *tcp = ns_engine_tcp(s->eng, f);
-    const struct ns_zeek *zeek = ns_engine_zeek(s->eng, f);
-    const char *dns, *sni;
-    ns_engine_flow_names(s->eng, f, &dns, &sni);
     ns_conv_on_end(f, why, s->conv);
     ns_topflows_on_end(f, tcp, s->top);
     if (s->flows != NULL)
@@ -101,6 +100,14 @@ static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg
         ns_flows_write(s->expired, f, tcp, zeek, dns, sni, why);
     ns_failon_flow(s->failon, f, tcp, zeek);
     s->nflows++;
+}
+
+static void on_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)
+{
+    struct flow_sinks *s = arg;
+    const char *dns, *sni;
+    ns_engine_flow_names(s->eng, f, &dns, &sni);
+    flow_to_sinks(f, why, ns_engine_tcp(s->eng, f), ns_engine_zeek(s->eng, f), dns, sni, arg);
 }
 
 /* Live capture and capture filters (-i, -f; cli/live.c, cli/bpf.c). */
@@ -256,6 +263,23 @@ static int run_files(const struct ns_args *a, struct ns_engine *eng, struct ns_o
     ns_monitor_source(&monitor, NULL, NULL, w);
     /* the writer may still describe interfaces at close: the readers stay until main ends */
     return rc;
+}
+
+/* --threads runs one regular file through cli/pipeline.c; several files, a directory or a
+ * glob (cli/inputs.h), and the per-frame monitoring (--stats-interval, --metrics-listen)
+ * run on one thread. When not, *why says which. */
+static bool threads_usable(const struct ns_args *a, const char **why)
+{
+    struct stat st;
+    if (a->nfiles != 1 || stat(a->files[0], &st) != 0 || !S_ISREG(st.st_mode)) {
+        *why = "several files, a directory or a glob are read on one thread";
+        return false;
+    }
+    if (a->monitor.stats_interval > 0 || a->monitor.metrics_listen != NULL) {
+        *why = "--stats-interval and --metrics-listen run on one thread";
+        return false;
+    }
+    return ns_pipeline_usable(a, why);
 }
 
 static struct ns_args args;
@@ -431,8 +455,21 @@ static int run_one(struct ns_args *a, struct ns_run_totals *tot)
     }
     struct ns_output o;
     ns_output_begin(&o, stdout, &args);
-    int rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts, &writer)
+    const char *serial_why = NULL;
+    int rc;
+    if (args.nifaces == 0 && args.threads > 1 && threads_usable(&args, &serial_why)) {
+        struct ns_pipeline_io pio = { &args, cfg, &eng, flow_to_sinks, &sinks, &o, &hosts, &alerts,
+                                      &writer, file_filter_keep, &interrupted };
+        rc = ns_pipeline_run_file(args.files[0], &pio);     /* cli/pipeline.h */
+        for (size_t k = 0; k < sizeof eng.anomaly.stats.alerts / sizeof eng.anomaly.stats.alerts[0]; k++)
+            tot->alerts += eng.anomaly.stats.alerts[k];
+    } else {
+        if (args.threads > 1)
+            fprintf(stderr, "netscope: --threads %u: one thread: %s\n", args.threads,
+                    args.nifaces > 0 ? "live capture runs on one thread" : serial_why);
+        rc = args.nifaces > 0 ? run_live(&args, &eng, &o, &hosts, &alerts, &writer)
                               : run_files(&args, &eng, &o, &hosts, &alerts, &writer, tot);
+    }
     if (ns_monitor_close(&monitor, &eng, live_ran ? &live_stats : NULL, &err) != 0) {
         fprintf(stderr, "netscope: %s\n", err.msg);
         rc = 2;

@@ -39,15 +39,51 @@ void ns_output_field_list(FILE *out)
     }
 }
 
-/* Writes the values of field id in frame f as -E occurrence/aggregator/quote ask: tshark
- * quotes the joined values as one, and writes nothing (not even quotes) when there is none. */
-static void write_values(struct ns_output *o, int id, const struct ns_frame *f)
+/* Fields a --threads worker cannot know (see ns_output_patches). */
+static bool global_values(int id)
+{
+    return id == NS_FIELD_TCP_STREAM || id == NS_FIELD_UDP_STREAM || id == NS_FIELD_NS_FLOW_ID;
+}
+
+/* Records a patch at the current offset; false (and overflow set) when it does not fit. */
+static struct ns_output_patch *add_patch(struct ns_output *o, enum ns_patch_kind kind, int id,
+                                         uint8_t style)
+{
+    struct ns_output_patches *ps = o->patches;
+    if (ps->n >= NS_OUTPUT_MAX_PATCHES) {
+        ps->overflow = true;
+        return NULL;
+    }
+    struct ns_output_patch *p = &ps->p[ps->n++];
+    long off = ftell(o->out);
+    p->off = off < 0 ? 0 : (uint32_t)off;
+    p->kind = (uint8_t)kind;
+    p->field = (uint16_t)id;
+    p->style = style;
+    p->n = 0;
+    return p;
+}
+
+/* A patch holding the local values vals[0..n-1] of field id. */
+static void patch_values(struct ns_output *o, int id, const struct ns_val *vals, size_t n, uint8_t style)
+{
+    struct ns_output_patch *p = add_patch(o, NS_PATCH_VALUES, id, style);
+    if (p == NULL)
+        return;
+    if (n > NS_OUTPUT_PATCH_VALS) {
+        o->patches->overflow = true;
+        n = NS_OUTPUT_PATCH_VALS;
+    }
+    for (size_t i = 0; i < n; i++)
+        p->val[i] = vals[i].v.u;
+    p->n = (uint8_t)n;
+}
+
+/* The values vals[0..n-1] of field id as -E occurrence/aggregator/quote ask: tshark quotes
+ * the joined values as one, and writes nothing (not even quotes) when there is none. */
+static void emit_values(struct ns_output *o, int id, const struct ns_val *vals, size_t n)
 {
     const struct ns_args *a = o->args;
-    struct ns_val vals[MAX_OCC];
-    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
-    if (n > MAX_OCC)
-        n = MAX_OCC;
     if (n == 0)
         return;
     size_t first = 0, last = n;
@@ -66,6 +102,25 @@ static void write_values(struct ns_output *o, int id, const struct ns_frame *f)
     }
     if (a->quote)
         putc(a->quote, o->out);
+}
+
+/* Writes the values of field id in frame f (-T fields). */
+static void write_values(struct ns_output *o, int id, const struct ns_frame *f)
+{
+    if (o->patches != NULL && id == NS_FIELD_NS_ALERT) {
+        (void)add_patch(o, NS_PATCH_ALERT, id, 0);
+        return;
+    }
+    struct ns_val vals[MAX_OCC];
+    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
+    if (n > MAX_OCC)
+        n = MAX_OCC;
+    if (o->patches != NULL && global_values(id)) {
+        if (n > 0)
+            patch_values(o, id, vals, n, 0);
+        return;
+    }
+    emit_values(o, id, vals, n);
 }
 
 void ns_json_string(FILE *out, const char *s)
@@ -93,18 +148,16 @@ static size_t json_ids(const struct ns_output *o, const struct ns_frame *f, int 
     size_t n = 0;
     for (int i = 0; i < NS_FIELD_COUNT; i++) {
         struct ns_val v;
-        if (ns_field_values((enum ns_field_id)i, f, &v, 1) > 0)
+        if (ns_field_values((enum ns_field_id)i, f, &v, 1) > 0 ||
+            (o->patches != NULL && i == NS_FIELD_NS_ALERT))
             ids[n++] = i;
     }
     return n;
 }
 
-static void json_values(struct ns_output *o, int id, const struct ns_frame *f, const char *indent)
+static void emit_json_values(struct ns_output *o, int id, const struct ns_val *vals, size_t n,
+                             const char *indent)
 {
-    struct ns_val vals[MAX_OCC];
-    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
-    if (n > MAX_OCC)
-        n = MAX_OCC;
     char buf[1024];
     for (size_t i = 0; i < n; i++) {
         ns_field_format((enum ns_field_id)id, &vals[i], buf, sizeof buf);
@@ -114,6 +167,22 @@ static void json_values(struct ns_output *o, int id, const struct ns_frame *f, c
             putc(',', o->out);
         ns_json_string(o->out, buf);
     }
+}
+
+#define JSON_INDENT "          "
+
+static void json_values(struct ns_output *o, int id, const struct ns_frame *f, const char *indent)
+{
+    struct ns_val vals[MAX_OCC];
+    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
+    if (n > MAX_OCC)
+        n = MAX_OCC;
+    if (o->patches != NULL && global_values(id)) {
+        if (n > 0)
+            patch_values(o, id, vals, n, indent != NULL ? 1 : 2);
+        return;
+    }
+    emit_json_values(o, id, vals, n, indent);
 }
 
 static void index_name(const struct ns_frame *f, char *buf, size_t cap)
@@ -130,21 +199,40 @@ static void write_json(struct ns_output *o, const struct ns_frame *f)
     size_t n = json_ids(o, f, ids);
     char idx[40];
     index_name(f, idx, sizeof idx);
+    bool patch = o->patches != NULL;
+    if (patch)
+        (void)add_patch(o, NS_PATCH_JSON_FRAME, 0, 0);
     fprintf(o->out, "%s  {\n    \"_index\": \"%s\",\n    \"_type\": \"doc\",\n    \"_score\": null,\n"
-            "    \"_source\": {\n      \"layers\": {\n", o->frames ? ",\n" : "", idx);
+            "    \"_source\": {\n      \"layers\": {\n", !patch && o->frames ? ",\n" : "", idx);
     bool any = false;
     for (size_t k = 0; k < n; k++) {
+        if (patch && ids[k] == NS_FIELD_NS_ALERT) {
+            (void)add_patch(o, NS_PATCH_ALERT, ids[k], 1);
+            continue;
+        }
         struct ns_val v;
         if (ns_field_values((enum ns_field_id)ids[k], f, &v, 1) == 0)
             continue;
-        fprintf(o->out, "%s        ", any ? ",\n" : "");
+        if (patch)
+            (void)add_patch(o, NS_PATCH_JSON_SEP, 0, 0);
+        fprintf(o->out, "%s        ", !patch && any ? ",\n" : "");
         ns_json_string(o->out, ns_fields[ids[k]].abbrev);
         fputs(": [\n", o->out);
-        json_values(o, ids[k], f, "          ");
+        json_values(o, ids[k], f, JSON_INDENT);
         fputs("\n        ]", o->out);
         any = true;
     }
-    fprintf(o->out, "%s      }\n    }\n  }", any ? "\n" : "");
+    if (patch)
+        (void)add_patch(o, NS_PATCH_JSON_TAIL, 0, 0);
+    fprintf(o->out, "%s      }\n    }\n  }", !patch && any ? "\n" : "");
+}
+
+static void ek_name(int id, char *name, size_t cap)
+{
+    snprintf(name, cap, "%s", ns_fields[id].abbrev);
+    for (char *p = name; *p; p++)
+        if (*p == '.')
+            *p = '_';
 }
 
 static void write_ek(struct ns_output *o, const struct ns_frame *f)
@@ -157,16 +245,20 @@ static void write_ek(struct ns_output *o, const struct ns_frame *f)
     long long ms = (long long)(f->rec->ts_ns / 1000000);
     fprintf(o->out, "{\"timestamp\":\"%lld\",\"layers\":{", ms);
     bool any = false;
+    bool patch = o->patches != NULL;
     for (size_t k = 0; k < n; k++) {
+        if (patch && ids[k] == NS_FIELD_NS_ALERT) {
+            (void)add_patch(o, NS_PATCH_ALERT, ids[k], 2);
+            continue;
+        }
         struct ns_val v;
         if (ns_field_values((enum ns_field_id)ids[k], f, &v, 1) == 0)
             continue;
         char name[128];
-        snprintf(name, sizeof name, "%s", ns_fields[ids[k]].abbrev);
-        for (char *p = name; *p; p++)
-            if (*p == '.')
-                *p = '_';
-        if (any)
+        ek_name(ids[k], name, sizeof name);
+        if (patch)
+            (void)add_patch(o, NS_PATCH_EK_SEP, 0, 0);
+        else if (any)
             putc(',', o->out);
         ns_json_string(o->out, name);
         fputs(":[", o->out);
@@ -182,6 +274,7 @@ void ns_output_begin(struct ns_output *o, FILE *out, const struct ns_args *args)
     o->out = out;
     o->args = args;
     o->frames = 0;
+    o->patches = NULL;
     if (args->quiet)
         return;
     if (args->mode == NS_OUT_FIELDS && args->header) {
@@ -224,4 +317,68 @@ void ns_output_end(struct ns_output *o)
         return;
     if (o->args->mode == NS_OUT_JSON)
         fputs(o->frames ? "\n]\n" : "]\n", o->out);
+}
+
+void ns_output_patch_write(struct ns_output *o, const struct ns_output_patch *p, const uint64_t *val,
+                           struct ns_patch_ctx *ctx)
+{
+    struct ns_val vals[MAX_OCC];
+    size_t n = 0;
+    switch ((enum ns_patch_kind)p->kind) {
+    case NS_PATCH_JSON_FRAME:
+        if (o->frames)
+            fputs(",\n", o->out);
+        return;
+    case NS_PATCH_JSON_SEP:
+        if (ctx->any)
+            fputs(",\n", o->out);
+        ctx->any = true;
+        return;
+    case NS_PATCH_JSON_TAIL:
+        if (ctx->any)
+            putc('\n', o->out);
+        return;
+    case NS_PATCH_EK_SEP:
+        if (ctx->any)
+            putc(',', o->out);
+        ctx->any = true;
+        return;
+    case NS_PATCH_VALUES:
+        for (unsigned i = 0; i < p->n; i++) {
+            memset(&vals[n], 0, sizeof vals[n]);
+            vals[n++].v.u = val[i];
+        }
+        break;
+    case NS_PATCH_ALERT: {
+        struct ns_frame fa = { .alerts = ctx->alerts, .nalerts = ctx->nalerts };
+        n = ns_field_values(NS_FIELD_NS_ALERT, &fa, vals, MAX_OCC);
+        if (n > MAX_OCC)
+            n = MAX_OCC;
+        if (n == 0 || p->style == 0)
+            break;
+        /* the key itself, as write_json / write_ek write every other */
+        if (p->style == 1) {
+            fputs(ctx->any ? ",\n        " : "        ", o->out);
+            ns_json_string(o->out, ns_fields[p->field].abbrev);
+            fputs(": [\n", o->out);
+            emit_json_values(o, p->field, vals, n, JSON_INDENT);
+            fputs("\n        ]", o->out);
+        } else {
+            char name[128];
+            ek_name(p->field, name, sizeof name);
+            if (ctx->any)
+                putc(',', o->out);
+            ns_json_string(o->out, name);
+            fputs(":[", o->out);
+            emit_json_values(o, p->field, vals, n, NULL);
+            putc(']', o->out);
+        }
+        ctx->any = true;
+        return;
+    }
+    }
+    if (p->style == 0)
+        emit_values(o, p->field, vals, n);
+    else
+        emit_json_values(o, p->field, vals, n, p->style == 1 ? JSON_INDENT : NULL);
 }

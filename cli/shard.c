@@ -1,0 +1,112 @@
+#include "shard.h"
+
+#include <string.h>
+
+#include "../core/hash.h"
+#include "../dissectors/dissect.h"
+
+/* SplitMix64's finaliser: every input bit moves every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned n)
+{
+    uint32_t h;
+    if (af == 4) {
+        /* big-endian words, lower first: the same pair from either side */
+        uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+        uint32_t y = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        uint64_t k = x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+        h = (uint32_t)(mix64(k ^ 0x6e73u) >> 32);
+    } else {
+        uint8_t key[32];
+        bool swap = memcmp(a, b, 16) > 0;
+        memcpy(key, swap ? b : a, 16);
+        memcpy(key + 16, swap ? a : b, 16);
+        h = ns_hash_bytes(key, sizeof key, 0x6e73u);
+    }
+    /* multiply-shift instead of a modulo: uniform for any n */
+    return (unsigned)(((uint64_t)h * n) >> 32);
+}
+
+/* The common frame without a full dissection: Ethernet, up to two VLAN tags, then an IPv4
+ * or IPv6 header whose payload is TCP or UDP (nothing the dissectors would open further:
+ * they know no tunnel over TCP or UDP). Anything else (tunnels, ICMP, extension headers,
+ * other link types, odd headers) returns false and takes the full dissection, whose answer
+ * for these frames is the same addresses. */
+static bool fast_pair(const struct ns_rec *rec, uint8_t *af, const uint8_t **src, const uint8_t **dst)
+{
+    if (rec->linktype != 1 || rec->caplen < 14)
+        return false;
+    const uint8_t *p = rec->data, *end = rec->data + rec->caplen;
+    size_t off = 12;
+    uint16_t type = (uint16_t)(p[off] << 8 | p[off + 1]);
+    for (int tags = 0; (type == 0x8100 || type == 0x88a8 || type == 0x9100) && tags < 2; tags++) {
+        off += 4;
+        if (off + 2 > rec->caplen)
+            return false;
+        type = (uint16_t)(p[off] << 8 | p[off + 1]);
+    }
+    const uint8_t *ip = p + off + 2;
+    if (type == 0x0800) {
+        if (end - ip < 20 || (ip[0] >> 4) != 4 || (ip[0] & 15) < 5 || (ip[9] != 6 && ip[9] != 17))
+            return false;
+        *af = 4;
+        *src = ip + 12;
+        *dst = ip + 16;
+        return true;
+    }
+    if (type == 0x86dd) {
+        if (end - ip < 40 || (ip[0] >> 4) != 6 || (ip[6] != 6 && ip[6] != 17))
+            return false;
+        *af = 6;
+        *src = ip + 8;
+        *dst = ip + 24;
+        return true;
+    }
+    return false;
+}
+
+static bool is_ip(const struct ns_layer *l)
+{
+    return l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6;
+}
+
+unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *pkt, unsigned n)
+{
+    if (n <= 1 || rec->kind != NS_REC_PACKET)
+        return 0;
+    uint8_t af;
+    const uint8_t *src, *dst;
+    if (fast_pair(rec, &af, &src, &dst))
+        return ns_shard_pair(af, src, dst, n);
+    ns_pkt_reset(pkt);
+    (void)ns_dissect_frame(rec->data, rec->caplen, rec->linktype, pkt);
+    const struct ns_layer *ip = NULL;
+    for (unsigned i = 0; i < pkt->nlayers; i++) {
+        const struct ns_layer *l = &pkt->layer[i];
+        if (!is_ip(l))
+            continue;
+        if (l->flags & NS_LAYER_QUOTED) {
+            /* the conversation reported on, when its transport header was quoted: flow
+             * tracking looks that one up; a quoted header cut shorter keys nothing */
+            const struct ns_layer *t = l + 1;
+            if (i + 1 < pkt->nlayers && (t->proto == NS_PROTO_TCP || t->proto == NS_PROTO_UDP) &&
+                l->hdr_len != 0)
+                ip = l;
+            break;
+        }
+        ip = l;
+    }
+    if (ip == NULL)
+        return 0;
+    if (ip->proto == NS_PROTO_IPV4)
+        return ns_shard_pair(4, ip->u.ipv4.src, ip->u.ipv4.dst, n);
+    return ns_shard_pair(6, ip->u.ipv6.src, ip->u.ipv6.dst, n);
+}

@@ -1,0 +1,24 @@
+/* cli/shard.h: which worker of --threads N gets a record (docs/threads.md).
+ * In:     one record; a scratch struct ns_pkt the caller owns (the reader thread's).
+ * Out:    a worker index 0..n-1, the same for both directions of a conversation.
+ * Key:    the IP address pair (lower address first, so symmetric) of the frame's
+ *         innermost unquoted IPv4/IPv6 header, as the dissectors find it (any link type,
+ *         VLAN, MPLS, PPPoE, GRE and IP-in-IP tunnels, IPv6 extension headers); for an
+ *         ICMP/ICMPv6 error that quotes a TCP/UDP header, the pair of the quoted IP header,
+ *         so the error lands where the conversation it reports on lives. Ports are left out on purpose: the
+ *         fragments of a datagram and the address-pair table (-z conv,ip) stay on one
+ *         worker. Frames without IP go to worker 0.
+ * Never:  allocates, keeps state, or reads past the record's captured bytes. */
+#ifndef NS_CLI_SHARD_H
+#define NS_CLI_SHARD_H
+
+#include "../core/reader.h"
+#include "../dissectors/packet.h"
+
+unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *scratch, unsigned n);
+
+/* The shard of an address pair (af 4 or 6; 4 or 16 bytes each): ns_shard_of's hash, for
+ * tests and the SYN-flood check that sources really spread over workers. */
+unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned n);
+
+#endif
