@@ -418,6 +418,29 @@ def config_file():
 
 
 @case
+def config_threads_and_per_file():
+    # threads, per_file and jobs from the file take effect as their options do: per_file
+    # gives the combined summary of --per-file, and threads=2 on two files says that several
+    # files are read on one thread (cli/main.c); the command line's --threads still wins.
+    conf = os.path.join(TMP, "par.conf")
+    with open(conf, "w") as f:
+        f.write("[netscope]\nthreads = 2\n")
+    two = ["-r", "captures/attack.pcap", "-r", "captures/dns_udp.pcap"]
+    rc, out, err = run("-C", conf, *two, "-q", "-z", "conv,tcp")
+    eq(rc, 0, "exit")
+    assert "--threads 2: one thread: several files" in err, err
+    rc, _, err = run("-C", conf, *two, "-q", "--threads", "1")
+    assert "one thread" not in err, err
+    with open(conf, "w") as f:
+        f.write("[netscope]\nper_file = true\njobs = 2\n")
+    rc, out, err = run("-C", conf, *two, "-q")
+    eq(rc, 0, "exit")
+    rows = [l.split() for l in out.splitlines() if l.strip().endswith((".pcap", ".pcapng"))]
+    eq([(r[0], r[-1]) for r in rows], [("386", "captures/attack.pcap"), ("8", "captures/dns_udp.pcap")],
+       "per-file summary: frames per file")
+
+
+@case
 def filter_selects_written_frames():
     # -Y with -w: only the matching frames are written (GOOD holds 2 frames to port 53 or from
     # it and 1 to port 2); the written file read back has exactly the matching ones.
