@@ -216,17 +216,6 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             a->per_file = true;
             continue;
         }
-        if (strcmp(arg, "--jobs") == 0) {
-            char *end;
-            if (i + 1 >= argc)
-                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
-            const char *v = argv[++i];
-            unsigned long n = strtoul(v, &end, 10);
-            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > 1024)
-                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..1024", arg, v), -1;
-            a->jobs = (unsigned)n;
-            continue;
-        }
         if (strcmp(arg, "--print-config") == 0) {
             a->print_config = true;
             continue;
@@ -241,41 +230,29 @@ int ns_args_parse(struct ns_args *a, int argc, char **argv, struct ns_err *err)
             *(arg[2] == 'n' ? &a->no_alerts : &a->scale) = true;
             continue;
         }
-        unsigned *count = strcmp(arg, "--syn-flood-count") == 0 ? &a->syn_flood_count
-                        : strcmp(arg, "--syn-flood-sources") == 0 ? &a->syn_flood_sources
-                        : strcmp(arg, "--scan-ports") == 0 ? &a->scan_ports
-                        : strcmp(arg, "--scan-hosts") == 0 ? &a->scan_hosts : NULL;
-        if (count != NULL) {
+        /* the options that take a count: 1..max */
+        const struct { const char *name; unsigned *dst; unsigned long max; } counts[] = {
+            { "--syn-flood-count", &a->syn_flood_count, 4096 },
+            { "--syn-flood-sources", &a->syn_flood_sources, 4096 },
+            { "--scan-ports", &a->scan_ports, 4096 },
+            { "--scan-hosts", &a->scan_hosts, 4096 },
+            { "--threads", &a->threads, 64 },
+            { "--jobs", &a->jobs, 1024 },
+            { "--max-flows", &a->max_flows, 1ul << 30 },
+        };
+        size_t ci = 0;
+        while (ci < sizeof counts / sizeof counts[0] && strcmp(arg, counts[ci].name) != 0)
+            ci++;
+        if (ci < sizeof counts / sizeof counts[0]) {
             char *end;
             if (i + 1 >= argc)
                 return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
             const char *v = argv[++i];
             unsigned long n = strtoul(v, &end, 10);
-            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > 4096)
-                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..4096", arg, v), -1;
-            *count = (unsigned)n;
-            continue;
-        }
-        if (strcmp(arg, "--threads") == 0) {
-            char *end;
-            if (i + 1 >= argc)
-                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
-            const char *v = argv[++i];
-            unsigned long n = strtoul(v, &end, 10);
-            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > 64)
-                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..64", arg, v), -1;
-            a->threads = (unsigned)n;
-            continue;
-        }
-        if (strcmp(arg, "--max-flows") == 0) {
-            char *end;
-            if (i + 1 >= argc)
-                return ns_err_set(err, NS_STATUS_USAGE, "option %s requires an argument", arg), -1;
-            const char *v = argv[++i];
-            unsigned long n = strtoul(v, &end, 10);
-            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > (1ul << 30))
-                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..%lu", arg, v, 1ul << 30), -1;
-            a->max_flows = (unsigned)n;
+            if (*end != '\0' || v[0] == '\0' || v[0] == '-' || n == 0 || n > counts[ci].max)
+                return ns_err_set(err, NS_STATUS_USAGE, "%s %s: expected a number 1..%lu", arg, v,
+                                  counts[ci].max), -1;
+            *counts[ci].dst = (unsigned)n;
             continue;
         }
         double *window = strcmp(arg, "--syn-flood-window") == 0 ? &a->syn_flood_window

@@ -156,13 +156,7 @@ static void anomaly_input(const struct ns_pkt *pkt, struct frame_msg *m)
 /* -z netscope,top: the innermost unquoted IP header's addresses (cli/topflows.c). */
 static void host_input(const struct ns_pkt *pkt, struct frame_msg *m)
 {
-    const struct ns_layer *net = NULL;
-    for (unsigned i = 0; i < pkt->nlayers; i++) {
-        const struct ns_layer *l = &pkt->layer[i];
-        if ((l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED) &&
-            l->hdr_len != 0)
-            net = l;
-    }
+    const struct ns_layer *net = ns_tophosts_net(pkt);
     if (net == NULL)
         return;
     bool v4 = net->proto == NS_PROTO_IPV4;

@@ -37,17 +37,23 @@ int ns_tophosts_init(struct ns_tophosts *t, struct ns_err *err)
 }
 
 /* Both ends of the frame's innermost unquoted IP header count the frame's length. */
-void ns_tophosts_frame(struct ns_tophosts *t, const struct ns_frame *f)
+const struct ns_layer *ns_tophosts_net(const struct ns_pkt *pkt)
 {
-    if (!t->want || f->pkt == NULL)
-        return;
     const struct ns_layer *net = NULL;
-    for (unsigned i = 0; i < f->pkt->nlayers; i++) {
-        const struct ns_layer *l = &f->pkt->layer[i];
+    for (unsigned i = 0; i < pkt->nlayers; i++) {
+        const struct ns_layer *l = &pkt->layer[i];
         if ((l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED) &&
             l->hdr_len != 0)
             net = l;
     }
+    return net;
+}
+
+void ns_tophosts_frame(struct ns_tophosts *t, const struct ns_frame *f)
+{
+    if (!t->want || f->pkt == NULL)
+        return;
+    const struct ns_layer *net = ns_tophosts_net(f->pkt);
     if (net == NULL)
         return;
     bool v4 = net->proto == NS_PROTO_IPV4;

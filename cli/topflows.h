@@ -26,6 +26,8 @@ struct ns_tophosts {
 
 bool ns_tophosts_want(struct ns_tophosts *t, const char *spec, bool *bad);
 int ns_tophosts_init(struct ns_tophosts *t, struct ns_err *err);
+/* The IP header -z netscope,top counts: the innermost unquoted one (NULL: none). */
+const struct ns_layer *ns_tophosts_net(const struct ns_pkt *pkt);
 void ns_tophosts_frame(struct ns_tophosts *t, const struct ns_frame *f);
 void ns_tophosts_print(struct ns_tophosts *t, FILE *out);
 void ns_tophosts_free(struct ns_tophosts *t);
