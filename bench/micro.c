@@ -232,6 +232,23 @@ static void table_init(struct ns_flow_table *t, uint32_t max, uint32_t initial)
 
 #define NFLOWS 100000u
 
+/* runs passes of n lookups of existing flows in the given order: ns per lookup in v[] */
+static void lookup_runs(struct ns_flow_table *t, const struct ns_flow_key *keys, const uint32_t *order,
+                        uint64_t n, int runs, int64_t *ts, double *v)
+{
+    bool created;
+    for (int r = 0; r < runs; r++) {
+        uint64_t acc = 0;
+        double t0 = now_ns();
+        for (uint64_t i = 0; i < n; i++) {
+            struct ns_flow *f = ns_flow_table_get(t, &keys[order[i]], false, (*ts)++, &created);
+            acc += f->id + created;
+        }
+        v[r] = (now_ns() - t0) / (double)n;
+        sink += acc;
+    }
+}
+
 static void bench_lookup(int runs, uint64_t n)
 {
     struct ns_flow_key *keys = make_keys(NFLOWS, 1);
@@ -249,31 +266,13 @@ static void bench_lookup(int runs, uint64_t n)
         order[i] = (uint32_t)(mix(&s) % NFLOWS);
     double v[MAX_RUNS];
     int64_t ts = NFLOWS;
-    for (int r = 0; r < runs; r++) {
-        uint64_t acc = 0;
-        double t0 = now_ns();
-        for (uint64_t i = 0; i < n; i++) {
-            struct ns_flow *f = ns_flow_table_get(&t, &keys[order[i]], false, ts++, &created);
-            acc += f->id + created;
-        }
-        v[r] = (now_ns() - t0) / (double)n;
-        sink += acc;
-    }
+    lookup_runs(&t, keys, order, n, runs, &ts, v);
     report("flow_lookup_random", v, runs, n,
            "ns_flow_table_get, existing flow, 100k flows, uniform random order");
     /* 310 flows active at a time (S's average overlap): the working set stays in cache */
     for (uint64_t i = 0; i < n; i++)
         order[i] = (uint32_t)((i / 4096 * 311 + mix(&s) % 310) % NFLOWS);
-    for (int r = 0; r < runs; r++) {
-        uint64_t acc = 0;
-        double t0 = now_ns();
-        for (uint64_t i = 0; i < n; i++) {
-            struct ns_flow *f = ns_flow_table_get(&t, &keys[order[i]], false, ts++, &created);
-            acc += f->id + created;
-        }
-        v[r] = (now_ns() - t0) / (double)n;
-        sink += acc;
-    }
+    lookup_runs(&t, keys, order, n, runs, &ts, v);
     report("flow_lookup_hot", v, runs, n,
            "ns_flow_table_get, existing flow, 100k flows, 310 active at a time");
     if (t.stats.created != NFLOWS) {

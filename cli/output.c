@@ -330,18 +330,15 @@ void ns_output_patch_write(struct ns_output *o, const struct ns_output_patch *p,
             fputs(",\n", o->out);
         return;
     case NS_PATCH_JSON_SEP:
+    case NS_PATCH_EK_SEP:
+        /* between a frame's printed keys: JSON puts each on its own line, EK on one */
         if (ctx->any)
-            fputs(",\n", o->out);
+            fputs(p->kind == NS_PATCH_JSON_SEP ? ",\n" : ",", o->out);
         ctx->any = true;
         return;
     case NS_PATCH_JSON_TAIL:
         if (ctx->any)
             putc('\n', o->out);
-        return;
-    case NS_PATCH_EK_SEP:
-        if (ctx->any)
-            putc(',', o->out);
-        ctx->any = true;
         return;
     case NS_PATCH_VALUES:
         for (unsigned i = 0; i < p->n; i++) {
