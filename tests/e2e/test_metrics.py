@@ -167,8 +167,18 @@ def run_pty(args):
 
 
 def progress():
+    # The bar appears only after its first 0.2 s redraw interval, so the file must take well over
+    # that on whatever machine runs the test: size it from a timed run instead of guessing a speed.
     big = os.path.join(TMP, "big.pcap")
-    run([GEN, "--out", big, "--seed", "3", "--packets", "500000", "--flows", "20000"])  # ~1 s of work: several redraws
+    packets = 200000
+    while True:
+        run([GEN, "--out", big, "--seed", "3", "--packets", str(packets), "--flows", "20000"])
+        t0 = time.monotonic()
+        run([NS, "-r", big, "-q"])
+        took = time.monotonic() - t0
+        if took >= 1.0 or packets >= 16000000:
+            break
+        packets = int(packets * min(8.0, 1.3 / max(took, 0.01)))
     rc, tty = run_pty([NS, "-r", big, "-q"])
     bars = re.findall(r"\r\[[#.]{20}\]\s+(\d+)%  \S+ \S*B of \S+ \S*B  \S+ \S*pkt/s  ETA (\S+)", tty)
     check(rc == 0 and bars and tty.endswith("\r\x1b[K"),
