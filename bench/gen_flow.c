@@ -7,9 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Mean packet rate that sets the capture span: high enough that many flows overlap,
- * low enough that timestamps rarely need the 1 us nudge. */
+/* The capture span is set by whichever needs more time: the mean packet rate (high
+ * enough that many flows overlap, low enough that timestamps rarely need the 1 us nudge)
+ * or the rate at which new flows start. Holding the flow start rate (and the flows'
+ * durations, MAX_DUR_US) the same for every size makes a bigger capture a longer one of
+ * the same traffic: as many flows live at once, so memory with idle timeouts can be
+ * compared between S and L (docs/performance.md). S is at both rates exactly. */
 #define PKT_RATE 25000u
+#define FLOW_RATE 250u
+#define MAX_DUR_US 10e6
 #define MIN_SPAN_US 20000000u
 #define START_US 1700000000000000ull        /* 2023-11-14, any fixed date will do */
 
@@ -317,7 +323,7 @@ static int share_budget(struct ns_gen *g, uint64_t spare, double *w, double wsum
 static void plan_times(struct ns_gen *g)
 {
     double slot = 0.8 * (double)g->span_us / g->nbenign;
-    double dmax = fmin(30e6, (double)g->span_us / 4);     /* long enough to overlap */
+    double dmax = fmin(MAX_DUR_US, (double)g->span_us / 4);     /* long enough to overlap */
     for (uint32_t i = 0; i < g->nbenign; i++) {
         struct ns_gen_flow *f = &g->flows[i];
         f->next_us = g->start_us + (uint64_t)(slot * (i + ns_gen_rng_unit(&f->rng)));
@@ -383,6 +389,8 @@ int ns_gen_init(struct ns_gen *g, const struct ns_gen_cfg *cfg, char *err, size_
     g->nflows = cfg->flows + (cfg->attacks ? 3 : 0);
     g->start_us = START_US;
     g->span_us = cfg->packets / PKT_RATE * 1000000u;
+    if ((uint64_t)cfg->flows / FLOW_RATE * 1000000u > g->span_us)
+        g->span_us = (uint64_t)cfg->flows / FLOW_RATE * 1000000u;
     if (g->span_us < MIN_SPAN_US)
         g->span_us = MIN_SPAN_US;
     g->flows = calloc(g->nflows, sizeof *g->flows);
