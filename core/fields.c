@@ -91,12 +91,12 @@ static bool shown(enum ns_field_id id, const struct ns_layer *l)
         if ((l->flags & NS_LAYER_QUOTED) && (id == NS_FIELD_TCP_LEN || id == NS_FIELD_TCP_SEQ_RAW))
             return false;
         if (cut && l->hdr_len < 20)
-            return (id == NS_FIELD_TCP_SRCPORT && l->hdr_len >= 2) ||
+            return ((id == NS_FIELD_TCP_SRCPORT || id == NS_FIELD_TCP_PORT) && l->hdr_len >= 2) ||
                    (id == NS_FIELD_TCP_DSTPORT && l->hdr_len >= 4) || id == NS_FIELD_TCP_STREAM;
         return true;
     case NS_PROTO_UDP:
         if (cut && l->hdr_len < 8)
-            return (id == NS_FIELD_UDP_SRCPORT && l->hdr_len >= 2) ||
+            return ((id == NS_FIELD_UDP_SRCPORT || id == NS_FIELD_UDP_PORT) && l->hdr_len >= 2) ||
                    (id == NS_FIELD_UDP_DSTPORT && l->hdr_len >= 4) || id == NS_FIELD_UDP_STREAM;
         return true;
     case NS_PROTO_ICMP:
@@ -210,6 +210,12 @@ static void layer_value(enum ns_field_id id, const struct ns_frame *f, unsigned 
         break;
     case NS_FIELD_ETH_SRC: if (l->proto == NS_PROTO_ETH) put_addr(c, l->u.eth.src); break;
     case NS_FIELD_ETH_DST: if (l->proto == NS_PROTO_ETH) put_addr(c, l->u.eth.dst); break;
+    case NS_FIELD_ETH_ADDR:     /* tshark adds the destination's first */
+        if (l->proto == NS_PROTO_ETH) {
+            put_addr(c, l->u.eth.dst);
+            put_addr(c, l->u.eth.src);
+        }
+        break;
     case NS_FIELD_ETH_TYPE:
         /* 802.3 frames carry a length there; tshark shows it as eth.len, not eth.type */
         if (l->proto == NS_PROTO_ETH && l->u.eth.type > 1500) put_u(c, l->u.eth.type);
@@ -221,6 +227,12 @@ static void layer_value(enum ns_field_id id, const struct ns_frame *f, unsigned 
     case NS_FIELD_MPLS_LABEL: if (l->proto == NS_PROTO_MPLS) put_u(c, l->u.mpls.label); break;
     case NS_FIELD_IP_SRC: if (l->proto == NS_PROTO_IPV4) put_addr(c, l->u.ipv4.src); break;
     case NS_FIELD_IP_DST: if (l->proto == NS_PROTO_IPV4) put_addr(c, l->u.ipv4.dst); break;
+    case NS_FIELD_IP_ADDR:
+        if (l->proto == NS_PROTO_IPV4) {
+            put_addr(c, l->u.ipv4.src);
+            put_addr(c, l->u.ipv4.dst);
+        }
+        break;
     case NS_FIELD_IP_PROTO: if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.proto); break;
     case NS_FIELD_IP_TTL: if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.ttl); break;
     case NS_FIELD_IP_LEN: if (l->proto == NS_PROTO_IPV4) put_u(c, l->u.ipv4.total_len); break;
@@ -231,10 +243,25 @@ static void layer_value(enum ns_field_id id, const struct ns_frame *f, unsigned 
         break;
     case NS_FIELD_IPV6_SRC: if (l->proto == NS_PROTO_IPV6) put_addr(c, l->u.ipv6.src); break;
     case NS_FIELD_IPV6_DST: if (l->proto == NS_PROTO_IPV6) put_addr(c, l->u.ipv6.dst); break;
+    case NS_FIELD_IPV6_ADDR:
+        if (l->proto == NS_PROTO_IPV6) {
+            put_addr(c, l->u.ipv6.src);
+            put_addr(c, l->u.ipv6.dst);
+        }
+        break;
     case NS_FIELD_IPV6_NXT: if (l->proto == NS_PROTO_IPV6) put_u(c, l->u.ipv6.nxt); break;
     case NS_FIELD_IPV6_HLIM: if (l->proto == NS_PROTO_IPV6) put_u(c, l->u.ipv6.hlim); break;
     case NS_FIELD_TCP_SRCPORT: if (l->proto == NS_PROTO_TCP) put_u(c, l->u.tcp.sport); break;
     case NS_FIELD_TCP_DSTPORT: if (l->proto == NS_PROTO_TCP) put_u(c, l->u.tcp.dport); break;
+    case NS_FIELD_TCP_PORT:
+    case NS_FIELD_UDP_PORT:
+        /* a header cut after the source port shows that one only (shown() above) */
+        if (l->proto == (id == NS_FIELD_TCP_PORT ? NS_PROTO_TCP : NS_PROTO_UDP)) {
+            put_u(c, l->proto == NS_PROTO_TCP ? l->u.tcp.sport : l->u.udp.sport);
+            if (l->hdr_len >= 4)
+                put_u(c, l->proto == NS_PROTO_TCP ? l->u.tcp.dport : l->u.udp.dport);
+        }
+        break;
     case NS_FIELD_TCP_FLAGS: if (l->proto == NS_PROTO_TCP) put_u(c, l->u.tcp.flags); break;
     case NS_FIELD_TCP_LEN: if (l->proto == NS_PROTO_TCP) put_u(c, l->u.tcp.payload_len); break;
     case NS_FIELD_TCP_SEQ_RAW: if (l->proto == NS_PROTO_TCP) put_u(c, l->u.tcp.seq); break;

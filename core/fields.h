@@ -49,11 +49,13 @@ enum ns_fdisp {
     X(FRAME_IFACE,    "frame.interface_id",  U32,  DEC,  "Interface id", "pcapng interface index over all sections (absent for pcap)") \
     X(ETH_SRC,        "eth.src",             ETHER, NONE, "Source", "Ethernet source address") \
     X(ETH_DST,        "eth.dst",             ETHER, NONE, "Destination", "Ethernet destination address") \
+    X(ETH_ADDR,       "eth.addr",            ETHER, NONE, "Address", "Ethernet destination then source address (tshark's order), for filters like eth.addr == x") \
     X(ETH_TYPE,       "eth.type",            U16,  HEX,  "Type", "Ethertype of an Ethernet II frame") \
     X(VLAN_ID,        "vlan.id",             U16,  DEC,  "VLAN ID", "802.1Q VLAN identifier (0x8100, 0x9100), one per tag; 802.1ad S-tags (0x88a8) are not listed") \
     X(MPLS_LABEL,     "mpls.label",          U32,  DEC,  "MPLS Label", "One per label in the stack") \
     X(IP_SRC,         "ip.src",              IPV4, NONE, "Source Address", "IPv4 source, every header (tunnels, ICMP quotes)") \
     X(IP_DST,         "ip.dst",              IPV4, NONE, "Destination Address", "IPv4 destination, every header") \
+    X(IP_ADDR,        "ip.addr",             IPV4, NONE, "Source or Destination Address", "IPv4 source then destination, every header: ip.addr == x matches either") \
     X(IP_PROTO,       "ip.proto",            U8,   DEC,  "Protocol", "IPv4 protocol number") \
     X(IP_TTL,         "ip.ttl",              U8,   DEC,  "Time to Live", "IPv4 TTL") \
     X(IP_LEN,         "ip.len",              U16,  DEC,  "Total Length", "IPv4 total length field") \
@@ -62,10 +64,12 @@ enum ns_fdisp {
     X(IP_FRAG_OFFSET, "ip.frag_offset",      U16,  DEC,  "Fragment Offset", "IPv4 fragment offset in 8-byte units, as on the wire") \
     X(IPV6_SRC,       "ipv6.src",            IPV6, NONE, "Source Address", "IPv6 source, every header") \
     X(IPV6_DST,       "ipv6.dst",            IPV6, NONE, "Destination Address", "IPv6 destination, every header") \
+    X(IPV6_ADDR,      "ipv6.addr",           IPV6, NONE, "Source or Destination Address", "IPv6 source then destination, every header") \
     X(IPV6_NXT,       "ipv6.nxt",            U8,   DEC,  "Next Header", "First next-header value of the IPv6 header") \
     X(IPV6_HLIM,      "ipv6.hlim",           U8,   DEC,  "Hop Limit", "IPv6 hop limit") \
     X(TCP_SRCPORT,    "tcp.srcport",         U16,  DEC,  "Source Port", "TCP source port") \
     X(TCP_DSTPORT,    "tcp.dstport",         U16,  DEC,  "Destination Port", "TCP destination port") \
+    X(TCP_PORT,       "tcp.port",            U16,  DEC,  "Source or Destination Port", "TCP source then destination port: tcp.port == 443 matches either") \
     X(TCP_FLAGS,      "tcp.flags",           U16,  HEX,  "Flags", "The 12 TCP flag bits") \
     X(TCP_LEN,        "tcp.len",             U32,  DEC,  "TCP Segment Len", "Payload length by the IP header") \
     X(TCP_SEQ_RAW,    "tcp.seq_raw",         U32,  DEC,  "Sequence Number (raw)", "Sequence number as on the wire") \
@@ -75,6 +79,7 @@ enum ns_fdisp {
     X(TCP_WSCALE,     "tcp.options.wscale.shift", U8, DEC, "Shift count", "Window scale option") \
     X(UDP_SRCPORT,    "udp.srcport",         U16,  DEC,  "Source Port", "UDP source port") \
     X(UDP_DSTPORT,    "udp.dstport",         U16,  DEC,  "Destination Port", "UDP destination port") \
+    X(UDP_PORT,       "udp.port",            U16,  DEC,  "Source or Destination Port", "UDP source then destination port") \
     X(UDP_LENGTH,     "udp.length",          U16,  DEC,  "Length", "UDP length field") \
     X(ICMP_TYPE,      "icmp.type",           U8,   DEC,  "Type", "ICMP type") \
     X(ICMP_CODE,      "icmp.code",           U8,   DEC,  "Code", "ICMP code") \

@@ -67,6 +67,10 @@ FILTERS = [
     "ip.ttl >= 128 || ipv6.hlim == 255",
     "ip.flags.mf == 1 or ip.frag_offset > 0",
     "udp.dstport in {53, 5353, 5355} || udp.srcport in {53, 5353, 5355}",
+    "ip.addr == 192.168.0.0/16 and not ip.addr == 192.168.1.1",
+    "ip.addr != 10.0.0.0/8 || ipv6.addr == fe80::/10",
+    "tcp.port in {80, 443, 8080} or udp.port == 53",
+    "eth.addr == ff:ff:ff:ff:ff:ff",
 ]
 
 # (filter, capture basename): reason. Differences that are known and explained.
@@ -147,7 +151,7 @@ def eq(got, want, what):
 
 ERRORS = [
     ("ip.src ==", "column 10: expected a value after '=='"),
-    ("tcp.port == 80", "column 1: 'tcp.port' is neither a field nor a protocol netscope knows "
+    ("http.host == x", "column 1: 'http.host' is neither a field nor a protocol netscope knows "
                        "(netscope -G fields lists the fields)"),
     ("(udp", "column 5: expected ')' to close the '(' at column 1"),
     ("udp)", "column 4: ')' without a matching '('"),
