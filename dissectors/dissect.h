@@ -76,6 +76,16 @@ enum ns_status ns_udp_dissect(struct ns_cur *c, struct ns_pkt *pkt);
 enum ns_status ns_icmp_dissect(struct ns_cur *c, struct ns_pkt *pkt);
 enum ns_status ns_icmpv6_dissect(struct ns_cur *c, struct ns_pkt *pkt);
 
+/* ICMP and ICMPv6 share their header's layout and rules (icmp.c): what differs is the
+ * layer's protocol, its mark, and which types carry id/seq and which quote a datagram. */
+struct ns_icmp_kind {
+    uint8_t proto;                      /* NS_PROTO_ICMP or NS_PROTO_ICMPV6 */
+    uint8_t short_mark;                 /* NS_MALFORMED_ICMP_SHORT or ..._ICMPV6_SHORT */
+    bool (*has_id)(uint8_t type);
+    bool (*is_error)(uint8_t type);
+};
+enum ns_status ns_icmp_common(struct ns_cur *c, struct ns_pkt *pkt, const struct ns_icmp_kind *k);
+
 /* Applications: c is the whole UDP payload / the TCP segment's payload */
 enum ns_status ns_dns_dissect(struct ns_cur *c, struct ns_pkt *pkt, uint8_t kind);
 /* DNS over TCP: one or more messages, each behind a 2-byte length (RFC 1035 4.2.2) */

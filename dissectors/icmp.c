@@ -20,29 +20,29 @@
  * Never:  allocates, prints, reads past the cursor. */
 #include "dissect.h"
 
-static int icmp_has_id(uint8_t type)
+static bool icmp_has_id(uint8_t type)
 {
     return type == 0 || type == 8 || (type >= 13 && type <= 18);
 }
 
-static int icmp_is_error(uint8_t type)
+static bool icmp_is_error(uint8_t type)
 {
     return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
-static enum ns_status icmp_cut(struct ns_layer *l, struct ns_pkt *pkt, size_t have)
+static enum ns_status icmp_cut(struct ns_layer *l, struct ns_pkt *pkt, size_t have, uint8_t mark)
 {
     l->hdr_len = (uint16_t)have;
     l->flags |= NS_LAYER_CUT;
     if (l->flags & NS_LAYER_QUOTED)
         return NS_STATUS_OK;
-    return ns_pkt_mark(pkt, NS_MALFORMED_ICMP_SHORT);
+    return ns_pkt_mark(pkt, (enum ns_malformed)mark);
 }
 
-enum ns_status ns_icmp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
+enum ns_status ns_icmp_common(struct ns_cur *c, struct ns_pkt *pkt, const struct ns_icmp_kind *k)
 {
     size_t avail = c->len;
-    struct ns_layer *l = ns_pkt_push(pkt, NS_PROTO_ICMP, c->p);
+    struct ns_layer *l = ns_pkt_push(pkt, k->proto, c->p);
     if (l == NULL)
         return NS_STATUS_MALFORMED;
 
@@ -50,22 +50,22 @@ enum ns_status ns_icmp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
     l->u.icmp.code = ns_cur_u8(c);
     l->u.icmp.checksum = ns_cur_be16(c);
     if (c->short_read)
-        return icmp_cut(l, pkt, avail);
+        return icmp_cut(l, pkt, avail, k->short_mark);
     l->hdr_len = 4;
 
     uint8_t type = l->u.icmp.type;
-    if (icmp_has_id(type)) {
+    if (k->has_id(type)) {
         l->u.icmp.id = ns_cur_be16(c);
         l->u.icmp.seq = ns_cur_be16(c);
         if (c->short_read)
-            return icmp_cut(l, pkt, avail);
+            return icmp_cut(l, pkt, avail, k->short_mark);
         l->hdr_len = 8;
         return NS_STATUS_OK;
     }
-    if (icmp_is_error(type)) {
+    if (k->is_error(type)) {
         ns_cur_skip(c, 4);
         if (c->short_read)
-            return icmp_cut(l, pkt, avail);
+            return icmp_cut(l, pkt, avail, k->short_mark);
         l->hdr_len = 8;
         if (pkt->quoted || c->len == 0)
             return NS_STATUS_OK;
@@ -74,4 +74,11 @@ enum ns_status ns_icmp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
         pkt->next.val = 0;
     }
     return NS_STATUS_OK;
+}
+
+enum ns_status ns_icmp_dissect(struct ns_cur *c, struct ns_pkt *pkt)
+{
+    static const struct ns_icmp_kind icmp = { NS_PROTO_ICMP, NS_MALFORMED_ICMP_SHORT,
+                                              icmp_has_id, icmp_is_error };
+    return ns_icmp_common(c, pkt, &icmp);
 }

@@ -18,48 +18,20 @@
 #define ICMPV6_ECHO_REQUEST 128
 #define ICMPV6_ECHO_REPLY   129
 
-static enum ns_status icmpv6_cut(struct ns_layer *l, struct ns_pkt *pkt, size_t have)
+static bool icmpv6_has_id(uint8_t type)
 {
-    l->hdr_len = (uint16_t)have;
-    l->flags |= NS_LAYER_CUT;
-    if (l->flags & NS_LAYER_QUOTED)
-        return NS_STATUS_OK;
-    return ns_pkt_mark(pkt, NS_MALFORMED_ICMPV6_SHORT);
+    return type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY;
 }
 
+static bool icmpv6_is_error(uint8_t type)
+{
+    return type >= 1 && type <= 4;
+}
+
+/* The header's rules are ICMP's (icmp.c, ns_icmp_common). */
 enum ns_status ns_icmpv6_dissect(struct ns_cur *c, struct ns_pkt *pkt)
 {
-    size_t avail = c->len;
-    struct ns_layer *l = ns_pkt_push(pkt, NS_PROTO_ICMPV6, c->p);
-    if (l == NULL)
-        return NS_STATUS_MALFORMED;
-
-    l->u.icmp.type = ns_cur_u8(c);
-    l->u.icmp.code = ns_cur_u8(c);
-    l->u.icmp.checksum = ns_cur_be16(c);
-    if (c->short_read)
-        return icmpv6_cut(l, pkt, avail);
-    l->hdr_len = 4;
-
-    uint8_t type = l->u.icmp.type;
-    if (type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY) {
-        l->u.icmp.id = ns_cur_be16(c);
-        l->u.icmp.seq = ns_cur_be16(c);
-        if (c->short_read)
-            return icmpv6_cut(l, pkt, avail);
-        l->hdr_len = 8;
-        return NS_STATUS_OK;
-    }
-    if (type >= 1 && type <= 4) {
-        ns_cur_skip(c, 4);
-        if (c->short_read)
-            return icmpv6_cut(l, pkt, avail);
-        l->hdr_len = 8;
-        if (pkt->quoted || c->len == 0)
-            return NS_STATUS_OK;
-        pkt->quoted = 1;
-        pkt->next.kind = NS_NEXT_IP;
-        pkt->next.val = 0;
-    }
-    return NS_STATUS_OK;
+    static const struct ns_icmp_kind icmpv6 = { NS_PROTO_ICMPV6, NS_MALFORMED_ICMPV6_SHORT,
+                                                icmpv6_has_id, icmpv6_is_error };
+    return ns_icmp_common(c, pkt, &icmpv6);
 }
