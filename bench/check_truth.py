@@ -58,17 +58,29 @@ def fields(cap, filt, names, extra=()):
     return [r.split("\t") for r in rows if r]
 
 
-class Checker:
-    def __init__(self, cap, truth):
-        self.cap = cap
-        self.truth = truth
+class Expectations:
+    """Prints each comparison and keeps the failed ones (tests/e2e/test_truth.py uses it too,
+    with a name before each line)."""
+    name = ""
+
+    def __init__(self):
         self.failures = []
 
     def expect(self, what, got, want):
-        ok = got == want
-        print(f"{'ok  ' if ok else 'FAIL'} {what}: got {got}, want {want}")
+        self.check(what, got == want, f"got {got}, want {want}")
+
+    def check(self, what, ok, detail=""):
+        label = f"{self.name}: {what}" if self.name else what
+        print(f"{'ok  ' if ok else 'FAIL'} {label}{': ' + detail if detail else ''}")
         if not ok:
-            self.failures.append(what)
+            self.failures.append(label)
+
+
+class Checker(Expectations):
+    def __init__(self, cap, truth):
+        super().__init__()
+        self.cap = cap
+        self.truth = truth
 
     def conversations(self):
         out = tshark("-r", self.cap, "-q", "-z", "conv,tcp", "-z", "conv,udp")

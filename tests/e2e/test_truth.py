@@ -33,25 +33,14 @@ FLOWS = 200
 # The flags read and what each injected event must carry: the rules bench/check_truth.py
 # holds tshark to, so netscope is held to the same ones.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
-from check_truth import EXPECT, FLAGS  # noqa: E402
+from check_truth import EXPECT, FLAGS, Expectations  # noqa: E402
 
 
-class Checker:
+class Checker(Expectations):
     def __init__(self, ns, name):
+        super().__init__()
         self.ns = ns
         self.name = name
-        self.failures = []
-
-    def expect(self, what, got, want):
-        ok = got == want
-        print(f"{'ok  ' if ok else 'FAIL'} {self.name}: {what}: got {got}, want {want}")
-        if not ok:
-            self.failures.append(f"{self.name}: {what}")
-
-    def check(self, what, ok, detail=""):
-        print(f"{'ok  ' if ok else 'FAIL'} {self.name}: {what}{': ' + detail if detail else ''}")
-        if not ok:
-            self.failures.append(f"{self.name}: {what}")
 
     def run(self, *args):
         out = subprocess.run([self.ns, "-n", *args], capture_output=True, text=True)
