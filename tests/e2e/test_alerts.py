@@ -50,12 +50,7 @@ def pkt(src, dst, proto, l4):
     return eth(0x0800, ip4(src, dst, proto, l4))
 
 
-def pcap(records):
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    for ts_us, data in records:
-        out.append(struct.pack("<IIII", ts_us // 1000000, ts_us % 1000000, len(data), len(data)))
-        out.append(data)
-    return b"".join(out)
+from nstest import pcap_bytes as pcap  # noqa: E402,F401
 
 
 def write(name, records):

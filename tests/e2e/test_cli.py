@@ -69,16 +69,7 @@ GOOD = write("good.pcap", pcap([
     (1001.0, udp4(A, B, 1, 2), None),          # time goes backwards: relative time is negative
 ]))
 
-results = []
-
-
-def case(fn):
-    try:
-        fn()
-        results.append((fn.__name__, None))
-    except AssertionError as e:
-        results.append((fn.__name__, str(e) or "assertion failed"))
-    return fn
+from nstest import RESULTS as results, quiet_case as case  # noqa: E402,F401
 
 
 def eq(got, want, what=""):

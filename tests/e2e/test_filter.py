@@ -107,7 +107,7 @@ PINNED = {
         'the ClientHello is inside QUIC CRYPTO frames: netscope does not dissect QUIC',
 }
 
-results = []
+from nstest import RESULTS as results, quiet_case as case  # noqa: E402,F401
 HERE = os.getcwd()
 
 
@@ -131,15 +131,6 @@ def frames_two(cap):
 def frames_c(cap, flt, n):
     rc, out, _ = run("-r", cap, "-c", str(n), "-Y", flt, "-T", "fields", "-e", "frame.number")
     return [int(x) for x in out.split()]
-
-
-def case(fn):
-    try:
-        fn()
-        results.append((fn.__name__, None))
-    except AssertionError as e:
-        results.append((fn.__name__, str(e) or "assertion failed"))
-    return fn
 
 
 def eq(got, want, what):

@@ -41,8 +41,7 @@ if not HAVE_WS:
 if not HAVE_REAL:
     print(f"notice: {REAL} missing: the checks on real captures are skipped")
 
-results = []
-skipped = []
+from nstest import RESULTS as results, SKIPPED as skipped, case_if  # noqa: E402
 
 FIELDS = ["frame.number", "frame.time_epoch", "frame.time_relative", "frame.interface_id",
           "frame.len", "ip.src", "ip.dst", "ipv6.src", "tcp.srcport", "tcp.dstport", "tcp.seq",
@@ -57,20 +56,8 @@ FIELDS = ["frame.number", "frame.time_epoch", "frame.time_relative", "frame.inte
 
 
 def test(needs_ws=False, needs_real=False):
-    def wrap(fn):
-        if (needs_ws and not HAVE_WS) or (needs_real and not HAVE_REAL):
-            skipped.append(fn.__name__)
-            print(f"skip {fn.__name__}")
-            return fn
-        try:
-            fn()
-            results.append((fn.__name__, ""))
-            print(f"ok   {fn.__name__}", flush=True)
-        except AssertionError as e:
-            results.append((fn.__name__, str(e) or "assertion failed"))
-            print(f"FAIL {fn.__name__}: {e}", flush=True)
-        return fn
-    return wrap
+    return case_if(("mergecap/capinfos/tshark/editcap missing" if needs_ws and not HAVE_WS else "") or
+                   (f"{REAL} missing" if needs_real and not HAVE_REAL else ""))
 
 
 def run(*args):

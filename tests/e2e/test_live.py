@@ -28,17 +28,9 @@ TAG = str(os.getpid() % 100000)
 NSA, NSB = "nsa" + TAG, "nsb" + TAG          # namespaces: server (captured) and sender
 VA, VB = "nsva" + TAG, "nsvb" + TAG          # veth ends (at most 15 characters)
 A_IP, B_IP = "10.77.0.1", "10.77.0.2"
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
+from nstest import FAILURES as failures, check, run  # noqa: E402,F401
 
 
 # --- -f on files ------------------------------------------------------------------------

@@ -30,18 +30,10 @@ opts = ap.parse_args()
 NS = os.path.abspath(opts.netscope)
 GEN = os.path.abspath(opts.gen)
 TMP = tempfile.mkdtemp(prefix="ns-metrics-")
-failures = []
 SYS_PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
+from nstest import FAILURES as failures, check, run  # noqa: E402,F401
 
 
 def stats_rows(text):

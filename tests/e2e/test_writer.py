@@ -32,18 +32,7 @@ HAVE_TSHARK = subprocess.run(["sh", "-c", "command -v tshark && command -v capin
 if not HAVE_TSHARK:
     print("notice: tshark/capinfos not installed: the comparisons with them are skipped")
 
-results = []
-
-
-def test(fn):
-    try:
-        fn()
-        results.append((fn.__name__, ""))
-        print(f"ok   {fn.__name__}", flush=True)
-    except AssertionError as e:
-        results.append((fn.__name__, str(e) or "assertion failed"))
-        print(f"FAIL {fn.__name__}: {e}", flush=True)
-    return fn
+from nstest import RESULTS as results, case as test  # noqa: E402,F401
 
 
 def run(*args, **kw):
