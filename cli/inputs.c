@@ -350,7 +350,8 @@ enum ns_status ns_merge_next(struct ns_merge *m, struct ns_rec *rec, const struc
         enum ns_status st = advance(s, err);
         if (!s->live)
             m->heap[0] = m->heap[--m->nheap];
-        sift_down(m, 0);
+        if (m->nheap > 1)       /* one input (the usual run) has no order to restore */
+            sift_down(m, 0);
         if (st < 0) {
             s->damaged = true;
             s->err = *err;

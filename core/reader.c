@@ -94,17 +94,17 @@ static enum ns_status fail(const struct ns_reader *r, struct ns_err *err, enum n
     return ns_err_set(err, st, "frame %" PRIu64 " at offset %zu: %s", r->frames + 1, off, what);
 }
 
-static uint16_t rd16(struct ns_cur *c, bool be)
+static inline uint16_t rd16(struct ns_cur *c, bool be)
 {
     return be ? ns_cur_be16(c) : ns_cur_le16(c);
 }
 
-static uint32_t rd32(struct ns_cur *c, bool be)
+static inline uint32_t rd32(struct ns_cur *c, bool be)
 {
     return be ? ns_cur_be32(c) : ns_cur_le32(c);
 }
 
-static uint32_t at32(const uint8_t *h, size_t off, bool be)
+static inline uint32_t at32(const uint8_t *h, size_t off, bool be)
 {
     return be ? ns_at_be32(h, off) : ns_at_le32(h, off);
 }
@@ -240,26 +240,25 @@ static uint32_t block_min(uint32_t type)
 static enum ns_status block_check(const struct ns_reader *r, struct ns_err *err, size_t off,
                                   uint32_t type, uint32_t blen, bool be)
 {
-    const char *name = block_name(type);
     size_t left = r->len - off;
 
+    /* block_name() only on the way out: this runs once per packet */
     if (blen < block_min(type))
         return fail(r, err, NS_STATUS_FORMAT, off, "%s length %" PRIu32 " is below its minimum %"
-                    PRIu32, name, blen, block_min(type));
+                    PRIu32, block_name(type), blen, block_min(type));
     if (blen % 4 != 0)
         return fail(r, err, NS_STATUS_FORMAT, off, "%s length %" PRIu32 " is not a multiple of 4",
-                    name, blen);
+                    block_name(type), blen);
     if (blen > NS_READER_MAX_BLOCK)
         return fail(r, err, NS_STATUS_FORMAT, off, "%s length %" PRIu32
-                    " exceeds the limit of %u bytes", name, blen, NS_READER_MAX_BLOCK);
+                    " exceeds the limit of %u bytes", block_name(type), blen, NS_READER_MAX_BLOCK);
     if (blen > left)
-        return fail(r, err, NS_STATUS_TRUNCATED, off,
-                    "%s cut short (length %" PRIu32 ", %zu bytes left)", name, blen, left);
-    struct ns_cur t = at(r, off + blen - 4, 4);
-    uint32_t trailer = rd32(&t, be);
+        return fail(r, err, NS_STATUS_TRUNCATED, off, "%s cut short (length %" PRIu32
+                    ", %zu bytes left)", block_name(type), blen, left);
+    uint32_t trailer = at32(r->buf + off + blen - 4, 0, be);     /* inside: blen <= left */
     if (trailer != blen)
         return fail(r, err, NS_STATUS_FORMAT, off, "%s trailer length %" PRIu32
-                    " differs from its header length %" PRIu32, name, trailer, blen);
+                    " differs from its header length %" PRIu32, block_name(type), trailer, blen);
     return NS_STATUS_OK;
 }
 
@@ -392,16 +391,22 @@ static enum ns_status pcapng_packet(struct ns_reader *r, struct ns_rec *rec, str
                                     size_t off, uint32_t type, uint32_t blen, struct ns_cur *body)
 {
     bool be = r->swapped;
-    const char *name = block_name(type);
     uint32_t ifid = 0, caplen = 0, wirelen;
     uint64_t units = 0;
 
-    if (type == NS_PCAPNG_SPB) {
+    if (type == NS_PCAPNG_EPB) {
+        /* the usual block: its 20 fixed bytes are there (block_check held it to its
+         * minimum length), so one take and five loads */
+        const uint8_t *h = ns_cur_take(body, 20);
+        ifid = at32(h, 0, be);
+        units = (uint64_t)at32(h, 4, be) << 32 | at32(h, 8, be);     /* high word first */
+        caplen = at32(h, 12, be);
+        wirelen = at32(h, 16, be);
+    } else if (type == NS_PCAPNG_SPB) {
         wirelen = rd32(body, be);
     } else {
-        ifid = type == NS_PCAPNG_EPB ? rd32(body, be) : rd16(body, be);
-        if (type == NS_PCAPNG_PB)
-            ns_cur_skip(body, 2);           /* drops count */
+        ifid = rd16(body, be);              /* the obsolete Packet Block */
+        ns_cur_skip(body, 2);               /* drops count */
         uint64_t hi = rd32(body, be);       /* high word first in either byte order */
         units = hi << 32 | rd32(body, be);
         caplen = rd32(body, be);
@@ -414,7 +419,7 @@ static enum ns_status pcapng_packet(struct ns_reader *r, struct ns_rec *rec, str
             return fail(r, err, NS_STATUS_FORMAT, off, "simple packet block before any interface "
                         "description block in its section");
         return fail(r, err, NS_STATUS_FORMAT, off, "%s references interface %" PRIu32
-                    ", but its section defines %" PRIu32, name, ifid, section_nif);
+                    ", but its section defines %" PRIu32, block_name(type), ifid, section_nif);
     }
     const struct ns_reader_if *ifc = &r->ifs[r->section_first_if + ifid];
     if (type == NS_PCAPNG_SPB) {
@@ -427,7 +432,7 @@ static enum ns_status pcapng_packet(struct ns_reader *r, struct ns_rec *rec, str
                     " exceeds the limit of %u bytes", caplen, NS_READER_MAX_CAPLEN);
     if (((caplen + 3u) & ~3u) > body->len)
         return fail(r, err, NS_STATUS_FORMAT, off, "%s of length %" PRIu32
-                    " cannot hold caplen %" PRIu32, name, blen, caplen);
+                    " cannot hold caplen %" PRIu32, block_name(type), blen, caplen);
     int64_t ts_ns = 0;
     if (type != NS_PCAPNG_SPB && !pcapng_ts(ifc, units, &ts_ns))
         return fail(r, err, NS_STATUS_FORMAT, off, "time stamp %" PRIu64 " (resolution %s^-%u) "
