@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pcap/pcap.h>
 
@@ -242,6 +243,17 @@ enum ns_status ns_live_next(struct ns_live *l, struct ns_rec *rec, const volatil
         if (r == 0 && l->wake)
             return NS_LIVE_IDLE;
     }
+}
+
+int64_t ns_live_settled_ns(const struct ns_live *l)
+{
+    /* Packets carry the host's real-time clock (libpcap's default time stamp type). In
+     * immediate mode a packet reaches us within milliseconds; a second covers a loaded
+     * machine, and an early packet would only start its flow again, not be lost. */
+    (void)l;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - 1000000000;
 }
 
 const struct ns_reader *ns_live_reader(const struct ns_live *l)

@@ -74,6 +74,11 @@ struct ns_live *ns_live_open(const struct ns_live_cfg *cfg, enum ns_status *stat
 enum ns_status ns_live_next(struct ns_live *l, struct ns_rec *rec, const volatile sig_atomic_t *stop,
                             struct ns_err *err);
 
+/* After NS_LIVE_IDLE: a packet time that every packet still to come is later than (the
+ * capture clock, less a second of margin for the kernel's and libpcap's buffering), so
+ * flows idle until then can end without waiting for another packet. */
+int64_t ns_live_settled_ns(const struct ns_live *l);
+
 /* The interfaces as the -w writer reads them (see cli/writer.h); valid until ns_live_close(). */
 const struct ns_reader *ns_live_reader(const struct ns_live *l);
 

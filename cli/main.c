@@ -166,6 +166,8 @@ static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_ou
         if (hup)
             rotate_jsonl();
         if (s == NS_LIVE_IDLE) {
+            /* a quiet link: flows past their idle timeout end now, not at the next packet */
+            ns_engine_expire(eng, ns_live_settled_ns(l));
             ns_monitor_idle(&monitor, eng);
             continue;
         }

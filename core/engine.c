@@ -129,6 +129,13 @@ void ns_engine_fini(struct ns_engine *e)
     e->conn_cap = 0;
 }
 
+void ns_engine_expire(struct ns_engine *e, int64_t ts_ns)
+{
+    ns_flow_table_expire(&e->track.flows, ts_ns);
+    if (e->track.ip_pairs)
+        ns_flow_table_expire(&e->track.pairs, ts_ns);
+}
+
 /* The TCP state slot of flow f, grown with the flow table (entry indices are stable),
  * started afresh when f first needs it: the flow that held the entry before released its
  * state as it ended (flow_end), so the slot holds nothing, and the grown part of the array

@@ -81,6 +81,11 @@ enum ns_status ns_engine_init(struct ns_engine *e, const struct ns_engine_cfg *c
 /* Ends every live flow (cfg.on_flow_end sees each) and frees the tables. */
 void ns_engine_fini(struct ns_engine *e);
 
+/* Ends the flows whose idle timeout has passed at time ts_ns (cfg.on_flow_end sees each),
+ * as the next packet at that time would: for live capture on a quiet link. ts_ns is in
+ * packet time (the kernel's capture clock), never earlier than a packet still to come. */
+void ns_engine_expire(struct ns_engine *e, int64_t ts_ns);
+
 /* The TCP analysis of transport flow f (NULL when off or f is not TCP). */
 const struct ns_tcpa_conn *ns_engine_tcp(const struct ns_engine *e, const struct ns_flow *f);
 

@@ -317,11 +317,8 @@ static struct ns_flow *create(struct ns_flow_table *t, const struct ns_flow_key 
     return f;
 }
 
-struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
-                                  bool a_is_1, int64_t ts_ns, bool *created)
+void ns_flow_table_expire(struct ns_flow_table *t, int64_t ts_ns)
 {
-    uint32_t h = key_hash(k), mask = t->nslot - 1;
-    *created = false;
     /* Idle flows end as packet time passes them, not only when their key comes back:
      * each recency list holds its longest-untouched flow at its head, and every flow of a
      * list has the same timeout, so a sweep stops at the first head still in time. */
@@ -331,6 +328,14 @@ struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_
             t->stats.timed_out++;
             end_flow(t, t->lru_head[l], NS_FLOW_END_IDLE);
         }
+}
+
+struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
+                                  bool a_is_1, int64_t ts_ns, bool *created)
+{
+    uint32_t h = key_hash(k), mask = t->nslot - 1;
+    *created = false;
+    ns_flow_table_expire(t, ts_ns);
     uint32_t tag = h & ~t->imask;
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint32_t v = t->slot[s];

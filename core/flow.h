@@ -135,6 +135,11 @@ void ns_flow_table_fini(struct ns_flow_table *t);
 struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
                                   bool a_is_1, int64_t ts_ns, bool *created);
 
+/* Ends every flow whose idle timeout has passed at time ts_ns, as a lookup at that time
+ * would (nothing without an idle timeout). Live capture calls it while the link is quiet,
+ * so a flow that went silent is reported without waiting for another packet. */
+void ns_flow_table_expire(struct ns_flow_table *t, int64_t ts_ns);
+
 /* Ends flow f now and starts a new one with the same key (port reuse); returns the new one. */
 struct ns_flow *ns_flow_table_restart(struct ns_flow_table *t, struct ns_flow *f, bool a_is_1,
                                       int64_t ts_ns);

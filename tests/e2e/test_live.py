@@ -11,6 +11,7 @@ with tcpdump, read back by tshark). The traffic is known by construction: reques
 1000 + i bytes, its answer half that, each UDP datagram 100 + i bytes echoed back."""
 import argparse
 import csv
+import json
 import os
 import re
 import shutil
@@ -378,6 +379,28 @@ def live_write():
           "-i -w -F pcap -a packets:7: the capture stops by itself after 7 packets, a pcap file")
 
 
+def live_idle_flows_end_on_a_quiet_link():
+    """A flow past its idle timeout ends while nothing else arrives (ns_engine_expire on
+    NS_LIVE_IDLE), not only when a later packet or the end of the capture passes it."""
+    exp = os.path.join(TMP, "expired.jsonl")
+    p = start_capture(["-i", VA, "-q", "-f", "udp port 9999", "--idle-timeout", "1",
+                       "--expired-flows", exp])
+    send("80x0", 1)                          # one datagram and its echo: one UDP flow
+    sent = time.monotonic()
+    rows = []
+    while time.monotonic() - sent < 8 and not rows:
+        time.sleep(0.25)
+        with open(exp) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    waited = time.monotonic() - sent
+    running = p.poll() is None
+    stop(p)
+    check(running and len(rows) == 1 and rows[0]["end_reason"] == "idle" and
+          rows[0]["orig_pkts"] == 1 and rows[0]["resp_pkts"] == 1 and 1 <= waited <= 5,
+          f"--idle-timeout 1 live: the quiet flow is written while the capture runs "
+          f"({len(rows)} record(s) after {waited:.1f} s)")
+
+
 def live_second_signal():
     flows = os.path.join(TMP, "abort.csv")
     p = start_capture(["-i", VA, "-q", "--flows", flows])
@@ -418,6 +441,7 @@ def main():
             live_veth()
             live_loopback_and_two_interfaces()
             live_write()
+            live_idle_flows_end_on_a_quiet_link()
             live_second_signal()
         finally:
             srv.kill()

@@ -149,6 +149,44 @@ static void idle_timeout_starts_new_flow(void **state)
     ns_flow_table_fini(&t);
 }
 
+/* Time passing with no packet (a quiet live link): expire() ends exactly the flows a lookup
+ * at that time would, oldest first, and none without an idle timeout. */
+static void expire_without_a_packet(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct ns_flow_table t;
+    struct ns_flow_cfg cfg = { .max_flows = 8, .idle_ns = 100, .on_end = on_end, .arg = &e };
+    assert_int_equal(ns_flow_table_init(&t, &cfg, NULL), NS_STATUS_OK);
+    bool c;
+    get(&t, 1, 0, &c);
+    get(&t, 2, 50, &c);
+    get(&t, 3, 60, &c);
+    get(&t, 1, 70, &c);               /* 1 seen last at 70: now 2 is the oldest */
+    ns_flow_table_expire(&t, 150);    /* 2: 100 idle, not more: stays */
+    assert_int_equal(e.n, 0);
+    ns_flow_table_expire(&t, 165);    /* 2 (115) and 3 (105) end, 1 (95) stays */
+    assert_int_equal(e.n, 2);
+    assert_int_equal(e.id[0], 2);
+    assert_int_equal(e.id[1], 3);
+    assert_int_equal(e.why[1], NS_FLOW_END_IDLE);
+    assert_int_equal(t.stats.active, 1);
+    assert_int_equal(t.stats.timed_out, 2);
+    struct ns_flow *f = get(&t, 1, 165, &c);
+    assert_false(c);
+    assert_int_equal(f->id, 1);
+    ns_flow_table_fini(&t);
+
+    struct ns_flow_cfg never = { .max_flows = 8, .on_end = on_end, .arg = &e };
+    e.n = 0;
+    assert_int_equal(ns_flow_table_init(&t, &never, NULL), NS_STATUS_OK);
+    get(&t, 1, 0, &c);
+    ns_flow_table_expire(&t, INT64_MAX / 2);
+    assert_int_equal(e.n, 0);
+    assert_int_equal(t.stats.active, 1);
+    ns_flow_table_fini(&t);
+}
+
 /* Active timeout 100: a flow busy from 0 on stays one flow up to 100 (exactly the timeout),
  * and its packet at 101 ends it (reason ACTIVE) and starts flow 2, first seen at 101, which
  * in turn is cut at 202. Idle flows are unaffected: no idle timeout is set. */
@@ -454,6 +492,7 @@ int main(void)
         cmocka_unit_test(end_all_sorts_reused_entries),
         cmocka_unit_test(entry_stays_packed),
         cmocka_unit_test(eviction_exact_after_lazy_phase),
+        cmocka_unit_test(expire_without_a_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
