@@ -14,6 +14,14 @@
 
 #define SEC 1000000000ll
 
+/* The work of the few packets a rule acts on stays out of line, so the common packet,
+ * which ns_anomaly_feed handles itself, does not pay its register saves. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RARE __attribute__((noinline))
+#else
+#define RARE
+#endif
+
 /* A source of a flood target; n == 0 marks a free slot. */
 struct ns_anomaly_src {
     uint32_t hash;
@@ -31,8 +39,10 @@ struct ns_anomaly_target {
 };
 
 struct ns_anomaly_half {
-    int64_t ts_ns;
+    int64_t ts_ns;              /* entry 0 (none) holds INT64_MAX: an empty table's head
+                                   never expires, so the per-packet check needs no branch */
     uint32_t target, gen;
+    uint32_t bucket;            /* its 4-tuple's bucket in the pending filter */
     uint16_t src_slot;          /* NO_SLOT: the source was not tracked */
 };
 
@@ -259,6 +269,7 @@ static void carve_all(struct ns_anomaly *a, struct carve *c)
     a->target = carve(c, (uint64_t)g->max_targets + 1, sizeof *a->target);
     a->tsrc = carve(c, ((uint64_t)g->max_targets + 1) * g->syn_sources, sizeof *a->tsrc);
     a->hopen = carve(c, (uint64_t)g->max_half_open + 1, sizeof *a->hopen);
+    a->pend = carve(c, a->half.nslot, sizeof *a->pend);
     a->vpair = carve(c, (uint64_t)g->max_vertical + 1, sizeof *a->vpair);
     a->hpair = carve(c, (uint64_t)g->max_horizontal + 1, sizeof *a->hpair);
     a->vset = carve(c, ((uint64_t)g->max_vertical + 1) * a->vset_n, sizeof *a->vset);
@@ -328,6 +339,10 @@ enum ns_status ns_anomaly_init(struct ns_anomaly *a, const struct ns_anomaly_cfg
     carve_all(a, &c);
     a->bytes = bytes;
     a->clock_ns = INT64_MIN;
+    a->hopen[0].ts_ns = INT64_MAX;
+    a->pend_shift = 64;
+    for (uint32_t n = a->half.nslot; n > 1; n >>= 1)
+        a->pend_shift--;
     return NS_STATUS_OK;
 }
 
@@ -366,10 +381,40 @@ static struct ns_anomaly_src *target_srcs(struct ns_anomaly *a, uint32_t ti)
     return &a->tsrc[(size_t)ti * a->cfg.syn_sources];
 }
 
-/* Takes half-open SYN i off its target's counts (it completed, expired or was evicted). */
+/* ---- the pending filter (anomaly.h, Cost) ---- */
+
+static uint32_t addr_word(uint8_t af, const uint8_t *addr)
+{
+    uint32_t w, x;
+    memcpy(&w, addr, 4);
+    if (af == 6) {
+        memcpy(&x, addr + 4, 4);
+        w ^= x;
+        memcpy(&x, addr + 8, 4);
+        w ^= x;
+        memcpy(&x, addr + 12, 4);
+        w ^= x;
+    }
+    return w;
+}
+
+/* Cheaper than the table's hash over the 40-byte key: a filter bucket may be shared, so
+ * it only has to spread the 4-tuples, and both the SYN and its ACK compute it alike. */
+static uint32_t pend_bucket(const struct ns_anomaly *a, uint8_t af, const uint8_t *src,
+                            uint16_t sport, const uint8_t *dst, uint16_t dport)
+{
+    uint32_t d = addr_word(af, dst);
+    uint64_t k = (uint64_t)(addr_word(af, src) ^ (d << 16 | d >> 16)) << 32 |
+                 (uint32_t)sport << 16 | dport;
+    return (uint32_t)(((k ^ a->cfg.hash_seed) * 0x9e3779b97f4a7c15ull) >> a->pend_shift);
+}
+
+/* Takes half-open SYN i off the filter and off its target's counts (it completed, expired
+ * or was evicted). */
 static void half_forget(struct ns_anomaly *a, uint32_t i)
 {
     const struct ns_anomaly_half *h = &a->hopen[i];
+    a->pend[h->bucket]--;
     struct ns_anomaly_target *t = &a->target[h->target];
     if (t->gen != h->gen)
         return;
@@ -378,15 +423,21 @@ static void half_forget(struct ns_anomaly *a, uint32_t i)
         t->distinct--;
 }
 
-static void half_expire(struct ns_anomaly *a)
+/* Half-open SYN i leaves the table (completed or expired). */
+static void half_del(struct ns_anomaly *a, uint32_t i)
 {
-    int64_t cut = sat_sub(a->clock_ns, a->cfg.syn_window_ns);
+    half_forget(a, i);
+    tab_del(&a->half, i);
+}
+
+/* The caller saw the head's time at or before cut (cut = clock - window). */
+static void half_expire(struct ns_anomaly *a, int64_t cut)
+{
     /* The list is in arrival order; a SYN that arrived late sits behind newer ones and
-     * leaves when it reaches the head (docs/anomaly.md, out of order). */
-    while (a->half.head != 0 && a->hopen[a->half.head].ts_ns <= cut) {
-        uint32_t i = a->half.head;
-        half_forget(a, i);
-        tab_del(&a->half, i);
+     * leaves when it reaches the head (docs/anomaly.md, out of order). The sentinel's
+     * INT64_MAX ends the loop: cut is below it, the window being at least 1 ns. */
+    while (a->hopen[a->half.head].ts_ns <= cut) {
+        half_del(a, a->half.head);
         a->stats.expired_half_open++;
     }
 }
@@ -421,16 +472,14 @@ bool ns_anomaly_flood_state(const struct ns_anomaly *a, uint8_t af, const uint8_
     return i != 0;
 }
 
+/* An ACK whose filter bucket is not empty: its SYN may be half-open. */
 static void flood_complete(struct ns_anomaly *a, const struct ns_anomaly_pkt *p)
 {
-    if (a->half.live == 0)
-        return;                 /* most ACKs, when no handshake is open: no key, no probe */
     struct key_half k;
     half_key(&k, p->af, p->src, p->sport, p->dst, p->dport);
     uint32_t i = tab_find(&a->half, &k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
     if (i != 0) {
-        half_forget(a, i);
-        tab_del(&a->half, i);
+        half_del(a, i);
         a->stats.completed++;
     }
 }
@@ -473,7 +522,9 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
     }
     struct ns_anomaly_target *t = &a->target[ti];
     struct ns_anomaly_src *s = target_srcs(a, ti);
-    uint32_t sh = host_id(p->af, p->src), slot = NO_SLOT, free_slot = NO_SLOT;
+    uint32_t sh = host_id(p->af, p->src), slot = NO_SLOT, free_slot = NO_SLOT, used = 0;
+    /* distinct slots are in use: once all were passed and a free one was seen, the rest
+     * can hold neither this source nor an earlier free slot */
     for (uint32_t j = 0; j < g->syn_sources; j++) {
         if (s[j].n == 0) {
             if (free_slot == NO_SLOT)
@@ -481,7 +532,11 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         } else if (s[j].hash == sh && memcmp(s[j].addr, p->src, alen(p->af)) == 0) {
             slot = j;
             break;
+        } else {
+            used++;
         }
+        if (used == t->distinct && free_slot != NO_SLOT)
+            break;
     }
     if (slot == NO_SLOT && free_slot != NO_SLOT) {
         slot = free_slot;
@@ -494,8 +549,10 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         a->stats.untracked_sources++;
     else
         s[slot].n++;
+    uint32_t b = pend_bucket(a, p->af, p->src, p->sport, p->dst, p->dport);
+    a->pend[b]++;
     a->hopen[hi] = (struct ns_anomaly_half){ .ts_ns = p->ts_ns, .target = ti, .gen = t->gen,
-                                             .src_slot = (uint16_t)slot };
+                                             .bucket = b, .src_slot = (uint16_t)slot };
     if (t->count == 0 || p->ts_ns < t->since_ns)
         t->since_ns = p->ts_ns;
     t->count++;
@@ -674,6 +731,11 @@ static unsigned scan_eval(struct ns_anomaly *a, const struct scan_rule *r, uint3
 {
     const struct ns_anomaly_cfg *g = &a->cfg;
     int64_t cut = sat_sub(a->clock_ns, g->scan_window_ns);
+    /* every counted probe holds a slot or was spilled: an ordinary client's few probes
+     * cannot reach the threshold, so there is nothing to count */
+    if ((uint64_t)r->pair[pi].n + (r->pair[pi].spilled_ns > cut ? r->pair[pi].spilled : 0) <
+        r->threshold)
+        return 0;
     int64_t answered_by = sat_sub(a->clock_ns, g->scan_answer_ns);
     const struct ns_anomaly_probe *set = &r->set[(size_t)pi * r->set_n];
     struct ns_alert al = { .kind = r->kind, .ts_ns = ts, .window_start_ns = INT64_MAX,
@@ -762,22 +824,23 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
 
 /* ---- the packet ---- */
 
-unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
-                         struct ns_alert *out)
+/* A packet that is not the common one: SYN, SYN/ACK, RST, ICMP error, an ACK whose filter
+ * bucket is not empty, or any packet when the oldest half-open SYN has expired. */
+static RARE unsigned feed_rare(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                               int64_t syn_cut, struct ns_alert *out)
 {
-    a->stats.packets++;
-    if ((p->af != 4 && p->af != 6) || p->src == NULL || p->dst == NULL)
-        return 0;
-    if (p->ts_ns > a->clock_ns)
-        a->clock_ns = p->ts_ns;
-    half_expire(a);
-    bool syn_late = p->ts_ns <= sat_sub(a->clock_ns, a->cfg.syn_window_ns);
-    bool scan_late = p->ts_ns <= sat_sub(a->clock_ns, a->cfg.scan_window_ns);
+    if (a->hopen[a->half.head].ts_ns <= syn_cut)
+        half_expire(a, syn_cut);
     unsigned n = 0;
-
+    bool scan_late = p->ts_ns <= sat_sub(a->clock_ns, a->cfg.scan_window_ns);
     if (p->proto == 6) {
-        uint8_t f = p->tcp_flags;
-        if ((f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+        uint8_t f = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+        bool syn_late = p->ts_ns <= syn_cut;
+        if (f == TCP_ACK) {
+            /* any ACK from the SYN's sender (with data or FIN too) completes it */
+            if (a->pend[pend_bucket(a, p->af, p->src, p->sport, p->dst, p->dport)] != 0)
+                flood_complete(a, p);
+        } else if (f == TCP_SYN) {
             a->stats.syns++;
             if (syn_late || scan_late)
                 a->stats.late++;
@@ -786,7 +849,7 @@ unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
             if (!scan_late)
                 n += scan_feed(a, p->af, 6, p->src, p->dst, p->dport, EV_SENT, p->ts_ns,
                                out + n);
-        } else if ((f & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK)) {
+        } else if (f == (TCP_SYN | TCP_ACK)) {
             /* the answer travels host -> scanner */
             n += scan_feed(a, p->af, 6, p->dst, p->src, p->sport, EV_ACCEPT, p->ts_ns, out);
         } else if (f & TCP_RST) {
@@ -794,9 +857,6 @@ unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
                 a->stats.late++;
             else
                 n += scan_feed(a, p->af, 6, p->dst, p->src, p->sport, EV_RST, p->ts_ns, out);
-        } else if (f & TCP_ACK) {
-            /* any ACK from the SYN's sender (with data or FIN too) completes it */
-            flood_complete(a, p);
         }
         return n;
     }
@@ -817,4 +877,30 @@ unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         n += scan_feed(a, qt->af, qt->proto, qt->src, qt->dst, qt->dport, ev, p->ts_ns, out);
     }
     return n;
+}
+
+unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                         struct ns_alert *out)
+{
+    a->stats.packets++;
+    if ((p->af != 4 && p->af != 6) || p->src == NULL || p->dst == NULL)
+        return 0;
+    if (p->ts_ns > a->clock_ns)
+        a->clock_ns = p->ts_ns;
+    int64_t syn_cut = sat_sub(a->clock_ns, a->cfg.syn_window_ns);
+    /* Every path below returns or tail-calls. The head is the oldest half-open SYN, or the
+     * sentinel's INT64_MAX when there is none. */
+    if (a->hopen[a->half.head].ts_ns <= syn_cut)
+        return feed_rare(a, p, syn_cut, out);
+    if (p->proto == 6) {
+        uint8_t f = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+        /* Only the client's ACK completes a SYN, and most ACKs complete nothing: the
+         * filter proves it for them. Segments without SYN, ACK or RST do nothing. */
+        if (f == 0 || (f == TCP_ACK &&
+                       a->pend[pend_bucket(a, p->af, p->src, p->sport, p->dst, p->dport)] == 0))
+            return 0;
+    } else if (p->proto != 1 && p->proto != 58) {
+        return 0;               /* UDP counts only when an ICMP error quotes it */
+    }
+    return feed_rare(a, p, syn_cut, out);
 }

@@ -25,6 +25,18 @@
  *           destination unreachable quoting it) or once unanswered for scan_answer_ns; a
  *           probe answered by SYN/ACK (port open, connection accepted) never counts. A UDP
  *           datagram is a probe only when an ICMP/ICMPv6 port unreachable quotes it.
+ * Cost:   every packet moves the clock and checks the oldest half-open SYN's deadline
+ *         (a few loads; docs/anomaly.md, Cost per packet). ACKs: only a client's ACK can
+ *         complete a half-open SYN, so an ACK (ACK set, SYN and RST clear) first looks at
+ *         a counting filter indexed by a cheap hash of its 4-tuple: the number of half-open
+ *         SYNs whose 4-tuple falls in that bucket, raised as a SYN enters the half-open
+ *         table and lowered as it leaves it (completed, expired or evicted). A zero bucket
+ *         proves that no half-open SYN has this 4-tuple, so the ACK completes nothing and
+ *         the full lookup is skipped; any other value only costs that lookup. The filter
+ *         is kept by the detector itself, from the packets it is fed, so it is exact
+ *         whatever the caller's flows do (eviction, port reuse, idle-timeout splits, VLANs,
+ *         late packets, a merger feeding it in frame order): an ACK for a SYN still in the
+ *         table always reaches the lookup.
  * Never:  prints, reads a global or the wall clock, allocates after init, knows Wireshark
  *         or libpcap. */
 #ifndef NS_ANOMALY_H
@@ -151,6 +163,11 @@ struct ns_anomaly {
     struct ns_anomaly_scan *vpair, *hpair;  /* max_vertical + 1, max_horizontal + 1 */
     struct ns_anomaly_probe *vset, *hset;   /* vset_n, hset_n probes per pair */
     uint32_t vset_n, hset_n;    /* 2 * scan_ports, 2 * scan_hosts */
+    /* Counting filter over the half-open table (see Cost above): pend[b] is the number
+     * of half-open SYNs whose 4-tuple falls in bucket b (at most max_half_open, so it
+     * cannot wrap). half.nslot buckets. */
+    uint32_t *pend;
+    uint32_t pend_shift;        /* 64 - log2(buckets): a bucket is a product's top bits */
 };
 
 enum ns_status ns_anomaly_init(struct ns_anomaly *a, const struct ns_anomaly_cfg *cfg,
