@@ -14,14 +14,6 @@
 
 #define SEC 1000000000ll
 
-/* The work of the few packets a rule acts on stays out of line, so the common packet,
- * which ns_anomaly_feed handles itself, does not pay its register saves. */
-#if defined(__GNUC__) || defined(__clang__)
-#define RARE __attribute__((noinline))
-#else
-#define RARE
-#endif
-
 /* A source of a flood target; n == 0 marks a free slot. */
 struct ns_anomaly_src {
     uint32_t hash;
@@ -340,6 +332,7 @@ enum ns_status ns_anomaly_init(struct ns_anomaly *a, const struct ns_anomaly_cfg
     a->bytes = bytes;
     a->clock_ns = INT64_MIN;
     a->hopen[0].ts_ns = INT64_MAX;
+    a->expire_at = INT64_MAX;
     a->pend_shift = 64;
     for (uint32_t n = a->half.nslot; n > 1; n >>= 1)
         a->pend_shift--;
@@ -379,34 +372,6 @@ const char *ns_alert_kind_name(enum ns_alert_kind k)
 static struct ns_anomaly_src *target_srcs(struct ns_anomaly *a, uint32_t ti)
 {
     return &a->tsrc[(size_t)ti * a->cfg.syn_sources];
-}
-
-/* ---- the pending filter (anomaly.h, Cost) ---- */
-
-static uint32_t addr_word(uint8_t af, const uint8_t *addr)
-{
-    uint32_t w, x;
-    memcpy(&w, addr, 4);
-    if (af == 6) {
-        memcpy(&x, addr + 4, 4);
-        w ^= x;
-        memcpy(&x, addr + 8, 4);
-        w ^= x;
-        memcpy(&x, addr + 12, 4);
-        w ^= x;
-    }
-    return w;
-}
-
-/* Cheaper than the table's hash over the 40-byte key: a filter bucket may be shared, so
- * it only has to spread the 4-tuples, and both the SYN and its ACK compute it alike. */
-static uint32_t pend_bucket(const struct ns_anomaly *a, uint8_t af, const uint8_t *src,
-                            uint16_t sport, const uint8_t *dst, uint16_t dport)
-{
-    uint32_t d = addr_word(af, dst);
-    uint64_t k = (uint64_t)(addr_word(af, src) ^ (d << 16 | d >> 16)) << 32 |
-                 (uint32_t)sport << 16 | dport;
-    return (uint32_t)(((k ^ a->cfg.hash_seed) * 0x9e3779b97f4a7c15ull) >> a->pend_shift);
 }
 
 /* Takes half-open SYN i off the filter and off its target's counts (it completed, expired
@@ -549,7 +514,7 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         a->stats.untracked_sources++;
     else
         s[slot].n++;
-    uint32_t b = pend_bucket(a, p->af, p->src, p->sport, p->dst, p->dport);
+    uint32_t b = ns_anomaly_bucket(a, p->af, p->src, p->sport, p->dst, p->dport);
     a->pend[b]++;
     a->hopen[hi] = (struct ns_anomaly_half){ .ts_ns = p->ts_ns, .target = ti, .gen = t->gen,
                                              .bucket = b, .src_slot = (uint16_t)slot };
@@ -824,11 +789,20 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
 
 /* ---- the packet ---- */
 
-/* A packet that is not the common one: SYN, SYN/ACK, RST, ICMP error, an ACK whose filter
- * bucket is not empty, or any packet when the oldest half-open SYN has expired. */
-static RARE unsigned feed_rare(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
-                               int64_t syn_cut, struct ns_alert *out)
+/* A lower bound on the clock at which the oldest half-open SYN expires, for the inline
+ * check in ns_anomaly_feed: for ts > INT64_MIN, ts <= clock - window (saturating) implies
+ * clock >= ts + window (saturating); a SYN at INT64_MIN is always late and never enters.
+ * The sentinel's INT64_MAX may send a packet here at the very end of time, where the
+ * exact check turns it away. */
+static int64_t expiry_bound(const struct ns_anomaly *a)
 {
+    return sat_add(a->hopen[a->half.head].ts_ns, a->cfg.syn_window_ns);
+}
+
+static unsigned feed_rest(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                          struct ns_alert *out)
+{
+    int64_t syn_cut = sat_sub(a->clock_ns, a->cfg.syn_window_ns);
     if (a->hopen[a->half.head].ts_ns <= syn_cut)
         half_expire(a, syn_cut);
     unsigned n = 0;
@@ -838,7 +812,7 @@ static RARE unsigned feed_rare(struct ns_anomaly *a, const struct ns_anomaly_pkt
         bool syn_late = p->ts_ns <= syn_cut;
         if (f == TCP_ACK) {
             /* any ACK from the SYN's sender (with data or FIN too) completes it */
-            if (a->pend[pend_bucket(a, p->af, p->src, p->sport, p->dst, p->dport)] != 0)
+            if (a->pend[ns_anomaly_bucket(a, p->af, p->src, p->sport, p->dst, p->dport)] != 0)
                 flood_complete(a, p);
         } else if (f == TCP_SYN) {
             a->stats.syns++;
@@ -879,28 +853,10 @@ static RARE unsigned feed_rare(struct ns_anomaly *a, const struct ns_anomaly_pkt
     return n;
 }
 
-unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
-                         struct ns_alert *out)
+unsigned ns_anomaly_feed_rest(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                              struct ns_alert *out)
 {
-    a->stats.packets++;
-    if ((p->af != 4 && p->af != 6) || p->src == NULL || p->dst == NULL)
-        return 0;
-    if (p->ts_ns > a->clock_ns)
-        a->clock_ns = p->ts_ns;
-    int64_t syn_cut = sat_sub(a->clock_ns, a->cfg.syn_window_ns);
-    /* Every path below returns or tail-calls. The head is the oldest half-open SYN, or the
-     * sentinel's INT64_MAX when there is none. */
-    if (a->hopen[a->half.head].ts_ns <= syn_cut)
-        return feed_rare(a, p, syn_cut, out);
-    if (p->proto == 6) {
-        uint8_t f = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
-        /* Only the client's ACK completes a SYN, and most ACKs complete nothing: the
-         * filter proves it for them. Segments without SYN, ACK or RST do nothing. */
-        if (f == 0 || (f == TCP_ACK &&
-                       a->pend[pend_bucket(a, p->af, p->src, p->sport, p->dst, p->dport)] == 0))
-            return 0;
-    } else if (p->proto != 1 && p->proto != 58) {
-        return 0;               /* UDP counts only when an ICMP error quotes it */
-    }
-    return feed_rare(a, p, syn_cut, out);
+    unsigned n = feed_rest(a, p, out);
+    a->expire_at = expiry_bound(a);     /* only this path changes the half-open table */
+    return n;
 }

@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -168,16 +169,70 @@ struct ns_anomaly {
      * cannot wrap). half.nslot buckets. */
     uint32_t *pend;
     uint32_t pend_shift;        /* 64 - log2(buckets): a bucket is a product's top bits */
+    int64_t expire_at;          /* the oldest half-open SYN cannot expire before this clock */
 };
 
 enum ns_status ns_anomaly_init(struct ns_anomaly *a, const struct ns_anomaly_cfg *cfg,
                                struct ns_err *err);
 void ns_anomaly_fini(struct ns_anomaly *a);
 
+/* ns_anomaly_feed's out-of-line part: packets a rule may act on. Call ns_anomaly_feed. */
+unsigned ns_anomaly_feed_rest(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                              struct ns_alert *out);
+
+static inline uint32_t ns_anomaly_addr_word(uint8_t af, const uint8_t *addr)
+{
+    uint32_t w, x;
+    memcpy(&w, addr, 4);
+    if (af == 6) {
+        memcpy(&x, addr + 4, 4);
+        w ^= x;
+        memcpy(&x, addr + 8, 4);
+        w ^= x;
+        memcpy(&x, addr + 12, 4);
+        w ^= x;
+    }
+    return w;
+}
+
+/* The filter bucket of a 4-tuple. Cheaper than the half-open table's hash of the 40-byte
+ * key: a bucket may be shared, so it only has to spread the tuples, the same way for a
+ * SYN and its ACK. */
+static inline uint32_t ns_anomaly_bucket(const struct ns_anomaly *a, uint8_t af,
+                                         const uint8_t *src, uint16_t sport,
+                                         const uint8_t *dst, uint16_t dport)
+{
+    uint32_t d = ns_anomaly_addr_word(af, dst);
+    uint64_t k = (uint64_t)(ns_anomaly_addr_word(af, src) ^ (d << 16 | d >> 16)) << 32 |
+                 (uint32_t)sport << 16 | dport;
+    return (uint32_t)(((k ^ a->cfg.hash_seed) * 0x9e3779b97f4a7c15ull) >> a->pend_shift);
+}
+
 /* Feeds one packet; returns the number of alerts it raised (0..NS_ANOMALY_MAX_PER_PKT),
- * written to out[0..n-1]. */
-unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
-                         struct ns_alert *out);
+ * written to out[0..n-1]. Inline because every packet comes here and most need only the
+ * clock moved: a TCP segment with no SYN, ACK or RST, an ACK whose filter bucket is empty,
+ * or UDP, while no half-open SYN may have expired. */
+static inline unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                                       struct ns_alert *out)
+{
+    a->stats.packets++;
+    if ((p->af != 4 && p->af != 6) || p->src == NULL || p->dst == NULL)
+        return 0;
+    if (p->ts_ns > a->clock_ns)
+        a->clock_ns = p->ts_ns;
+    if (a->clock_ns < a->expire_at) {
+        if (p->proto == 6) {
+            uint8_t f = p->tcp_flags & 0x16;            /* SYN, RST, ACK */
+            if (f == 0 || (f == 0x10 &&
+                           a->pend[ns_anomaly_bucket(a, p->af, p->src, p->sport, p->dst,
+                                                     p->dport)] == 0))
+                return 0;
+        } else if (p->proto != 1 && p->proto != 58) {
+            return 0;           /* UDP counts only when an ICMP error quotes it */
+        }
+    }
+    return ns_anomaly_feed_rest(a, p, out);
+}
 
 /* The flood state of target (af, dst, port) as of the last packet fed: its uncompleted
  * SYNs in the window and their sources (at most syn_sources). false: not tracked. */
