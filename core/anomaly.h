@@ -4,9 +4,10 @@
  * Out:    0..NS_ANOMALY_MAX_PER_PKT alerts per packet, written to the caller's array.
  * Owns:   one block allocated in init (cfg.alloc or calloc), holding four tables sized by
  *         the caps in cfg: SYN-flood targets (each with syn_sources source slots),
- *         half-open SYNs, (scanner, host) pairs and (scanner, proto, port) pairs (each
- *         with a set of twice its threshold in probes). Nothing is allocated after init;
- *         ns_anomaly_bytes() tells the size (13.6 MiB at the defaults, docs/anomaly.md).
+ *         half-open SYNs (with the ACK filter, see Cost), (scanner, host) pairs and
+ *         (scanner, proto, port) pairs (each with a set of twice its threshold in probes).
+ *         Nothing is allocated after init; ns_anomaly_bytes() tells the size (14.1 MiB at
+ *         the defaults, docs/anomaly.md).
  * Full:   every table evicts its least recently used entry, counted in stats.
  * Time:   the detector's clock is the latest packet time seen. Windows, answer grace and
  *         cooldowns are measured against that clock, never wall time, so a replay at any
@@ -25,18 +26,23 @@
  *           destination unreachable quoting it) or once unanswered for scan_answer_ns; a
  *           probe answered by SYN/ACK (port open, connection accepted) never counts. A UDP
  *           datagram is a probe only when an ICMP/ICMPv6 port unreachable quotes it.
- * Cost:   every packet moves the clock and checks the oldest half-open SYN's deadline
- *         (a few loads; docs/anomaly.md, Cost per packet). ACKs: only a client's ACK can
- *         complete a half-open SYN, so an ACK (ACK set, SYN and RST clear) first looks at
- *         a counting filter indexed by a cheap hash of its 4-tuple: the number of half-open
- *         SYNs whose 4-tuple falls in that bucket, raised as a SYN enters the half-open
- *         table and lowered as it leaves it (completed, expired or evicted). A zero bucket
- *         proves that no half-open SYN has this 4-tuple, so the ACK completes nothing and
- *         the full lookup is skipped; any other value only costs that lookup. The filter
- *         is kept by the detector itself, from the packets it is fed, so it is exact
- *         whatever the caller's flows do (eviction, port reuse, idle-timeout splits, VLANs,
- *         late packets, a merger feeding it in frame order): an ACK for a SYN still in the
- *         table always reaches the lookup.
+ * Cost:   every packet must be fed (it moves the clock), and most need nothing else:
+ *         ns_anomaly_feed is inline, and returns without a call for a TCP segment without
+ *         SYN, ACK or RST, for UDP, and for an ACK that the ACK filter proves completes
+ *         nothing, while the clock is below a stored bound under which the oldest
+ *         half-open SYN cannot have expired. The rest goes to ns_anomaly_feed_rest, the
+ *         only code that changes the half-open table, which refreshes the bound.
+ *         ACK filter: only the client's ACK completes a half-open SYN, so an ACK first
+ *         looks at a counter indexed by a cheap hash of its 4-tuple, one per index slot of
+ *         the half-open table: the number of half-open SYNs whose 4-tuple falls there,
+ *         raised as a SYN enters the table and lowered as it leaves (completed, expired or
+ *         evicted). Zero proves that no half-open SYN has this 4-tuple, so the lookup is
+ *         skipped; any other value costs the lookup. The counters are kept from the packets
+ *         fed, not from the caller's flows, so the filter is exact whatever those do
+ *         (eviction, a reused 4-tuple, idle-timeout splits, VLANs in the flow key, late
+ *         packets, the threaded merger feeding one detector in frame order): an ACK for a
+ *         SYN still in the table always reaches the lookup, and alerts, stats and
+ *         ns_anomaly_flood_state are those of a lookup for every ACK.
  * Never:  prints, reads a global or the wall clock, allocates after init, knows Wireshark
  *         or libpcap. */
 #ifndef NS_ANOMALY_H
@@ -164,7 +170,7 @@ struct ns_anomaly {
     struct ns_anomaly_scan *vpair, *hpair;  /* max_vertical + 1, max_horizontal + 1 */
     struct ns_anomaly_probe *vset, *hset;   /* vset_n, hset_n probes per pair */
     uint32_t vset_n, hset_n;    /* 2 * scan_ports, 2 * scan_hosts */
-    /* Counting filter over the half-open table (see Cost above): pend[b] is the number
+    /* The ACK filter (see Cost above): pend[b] is the number
      * of half-open SYNs whose 4-tuple falls in bucket b (at most max_half_open, so it
      * cannot wrap). half.nslot buckets. */
     uint32_t *pend;
