@@ -128,14 +128,17 @@ static uint8_t *tab_key(const struct ns_anomaly_tab *t, uint32_t i)
     return t->keys + (size_t)i * t->ksize;
 }
 
-static uint32_t tab_find(const struct ns_anomaly_tab *t, const void *key, uint32_t h)
+/* ksize (t->ksize) comes from the caller's sizeof: a constant once inlined, so the
+ * compare, the copy and the key's hash need no library call. */
+static uint32_t tab_find(const struct ns_anomaly_tab *t, const void *key, size_t ksize,
+                         uint32_t h)
 {
     uint32_t mask = t->nslot - 1;
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint32_t e = t->slot[s];
         if (e == 0)
             return 0;
-        if (t->hash[e] == h && memcmp(tab_key(t, e), key, t->ksize) == 0)
+        if (t->hash[e] == h && memcmp(tab_key(t, e), key, ksize) == 0)
             return e;
     }
 }
@@ -184,7 +187,8 @@ static void index_remove(struct ns_anomaly_tab *t, uint32_t i)
 
 /* Adds key as the most recent entry. When the table is full the least recent entry is
  * taken over: *evicted is set and its payload is still intact, for the caller to undo. */
-static uint32_t tab_add(struct ns_anomaly_tab *t, const void *key, uint32_t h, bool *evicted)
+static uint32_t tab_add(struct ns_anomaly_tab *t, const void *key, size_t ksize, uint32_t h,
+                        bool *evicted)
 {
     uint32_t i;
     *evicted = false;
@@ -201,7 +205,7 @@ static uint32_t tab_add(struct ns_anomaly_tab *t, const void *key, uint32_t h, b
         lru_unlink(t, i);
         *evicted = true;
     }
-    memcpy(tab_key(t, i), key, t->ksize);
+    memcpy(tab_key(t, i), key, ksize);
     t->hash[i] = h;
     uint32_t mask = t->nslot - 1, s = h & mask;
     while (t->slot[s] != 0)
@@ -431,7 +435,7 @@ bool ns_anomaly_flood_state(const struct ns_anomaly *a, uint8_t af, const uint8_
 {
     struct key_target k;
     target_key(&k, af, dst, port);
-    uint32_t i = tab_find(&a->targets, &k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
+    uint32_t i = tab_find(&a->targets, &k, sizeof k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
     *count = i != 0 ? a->target[i].count : 0;
     *distinct = i != 0 ? a->target[i].distinct : 0;
     return i != 0;
@@ -442,7 +446,7 @@ static void flood_complete(struct ns_anomaly *a, const struct ns_anomaly_pkt *p)
 {
     struct key_half k;
     half_key(&k, p->af, p->src, p->sport, p->dst, p->dport);
-    uint32_t i = tab_find(&a->half, &k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
+    uint32_t i = tab_find(&a->half, &k, sizeof k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
     if (i != 0) {
         half_del(a, i);
         a->stats.completed++;
@@ -456,7 +460,7 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
     struct key_half hk;
     half_key(&hk, p->af, p->src, p->sport, p->dst, p->dport);
     uint32_t hh = hash_bytes(&hk, sizeof hk, g->hash_seed);
-    if (tab_find(&a->half, &hk, hh) != 0) {
+    if (tab_find(&a->half, &hk, sizeof hk, hh) != 0) {
         /* a retransmitted SYN is the same connection attempt */
         a->stats.syn_dups++;
         return 0;
@@ -465,12 +469,12 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
     struct key_target tk;
     target_key(&tk, p->af, p->dst, p->dport);
     uint32_t th = hash_bytes(&tk, sizeof tk, g->hash_seed);
-    uint32_t ti = tab_find(&a->targets, &tk, th);
+    uint32_t ti = tab_find(&a->targets, &tk, sizeof tk, th);
     bool evicted;
     if (ti != 0) {
         tab_touch(&a->targets, ti);
     } else {
-        ti = tab_add(&a->targets, &tk, th, &evicted);
+        ti = tab_add(&a->targets, &tk, sizeof tk, th, &evicted);
         if (evicted)
             a->stats.evicted_targets++;
         struct ns_anomaly_target *t = &a->target[ti];
@@ -480,7 +484,7 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
     }
 
     /* Evict before choosing the source slot: the evicted SYN may free that very slot. */
-    uint32_t hi = tab_add(&a->half, &hk, hh, &evicted);
+    uint32_t hi = tab_add(&a->half, &hk, sizeof hk, hh, &evicted);
     if (evicted) {
         half_forget(a, hi);
         a->stats.evicted_half_open++;
@@ -575,10 +579,10 @@ static struct scan_rule rule_of(struct ns_anomaly *a, enum ns_alert_kind kind)
 
 /* The pair for key, created (when create) as the most recent entry. 0: none. */
 static uint32_t pair_get(struct ns_anomaly *a, const struct scan_rule *r, const void *key,
-                         bool create)
+                         size_t ksize, bool create)
 {
-    uint32_t h = hash_bytes(key, r->tab->ksize, a->cfg.hash_seed);
-    uint32_t i = tab_find(r->tab, key, h);
+    uint32_t h = hash_bytes(key, ksize, a->cfg.hash_seed);
+    uint32_t i = tab_find(r->tab, key, ksize, h);
     if (i != 0) {
         tab_touch(r->tab, i);
         return i;
@@ -586,7 +590,7 @@ static uint32_t pair_get(struct ns_anomaly *a, const struct scan_rule *r, const 
     if (!create)
         return 0;
     bool evicted;
-    i = tab_add(r->tab, key, h, &evicted);
+    i = tab_add(r->tab, key, ksize, h, &evicted);
     if (evicted)
         (*r->evicted)++;
     r->pair[i] = (struct ns_anomaly_scan){ .quiet_until = INT64_MIN };
@@ -770,7 +774,7 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
     memcpy(vk.src, scanner, alen(af));
     memcpy(vk.dst, host, alen(af));
     struct scan_rule r = rule_of(a, NS_ALERT_PORT_SCAN_VERTICAL);
-    uint32_t pi = pair_get(a, &r, &vk, create);
+    uint32_t pi = pair_get(a, &r, &vk, sizeof vk, create);
     if (pi != 0 && scan_event(a, &r, pi, (uint32_t)proto << 16 | port, ev, ts))
         n += scan_eval(a, &r, pi, ts, out + n);
 
@@ -781,7 +785,7 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
     hk.port = port;
     memcpy(hk.src, scanner, alen(af));
     r = rule_of(a, NS_ALERT_PORT_SCAN_HORIZONTAL);
-    pi = pair_get(a, &r, &hk, create);
+    pi = pair_get(a, &r, &hk, sizeof hk, create);
     if (pi != 0 && scan_event(a, &r, pi, host_id(af, host), ev, ts))
         n += scan_eval(a, &r, pi, ts, out + n);
     return n;
