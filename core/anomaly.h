@@ -170,12 +170,14 @@ struct ns_anomaly {
     struct ns_anomaly_scan *vpair, *hpair;  /* max_vertical + 1, max_horizontal + 1 */
     struct ns_anomaly_probe *vset, *hset;   /* vset_n, hset_n probes per pair */
     uint32_t vset_n, hset_n;    /* 2 * scan_ports, 2 * scan_hosts */
-    /* The ACK filter (see Cost above): pend[b] is the number
-     * of half-open SYNs whose 4-tuple falls in bucket b (at most max_half_open, so it
-     * cannot wrap). half.nslot buckets. */
+    /* The ACK filter (see Cost above): pend[b] is the number of half-open SYNs whose
+     * 4-tuple falls in bucket b, at most max_half_open, so it cannot wrap; half.nslot
+     * buckets. */
     uint32_t *pend;
     uint32_t pend_shift;        /* 64 - log2(buckets): a bucket is a product's top bits */
-    int64_t expire_at;          /* the oldest half-open SYN cannot expire before this clock */
+    int64_t expire_at;          /* the oldest half-open SYN cannot expire before this clock;
+                                   kept by ns_anomaly_feed_rest, which alone changes the
+                                   half-open table */
 };
 
 enum ns_status ns_anomaly_init(struct ns_anomaly *a, const struct ns_anomaly_cfg *cfg,
@@ -186,6 +188,8 @@ void ns_anomaly_fini(struct ns_anomaly *a);
 unsigned ns_anomaly_feed_rest(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
                               struct ns_alert *out);
 
+/* IPv6 folds all four words: addresses that differ only in their prefix (one host
+ * number on many subnets) still spread over the buckets. */
 static inline uint32_t ns_anomaly_addr_word(uint8_t af, const uint8_t *addr)
 {
     uint32_t w, x;
