@@ -31,8 +31,10 @@ struct ns_anomaly_target {
 };
 
 struct ns_anomaly_half {
-    int64_t ts_ns;
+    int64_t ts_ns;              /* entry 0 (none) holds INT64_MAX: an empty table's head
+                                   never expires, so the per-packet check needs no branch */
     uint32_t target, gen;
+    uint32_t bucket;            /* its 4-tuple's bucket in the pending filter */
     uint16_t src_slot;          /* NO_SLOT: the source was not tracked */
 };
 
@@ -126,14 +128,17 @@ static uint8_t *tab_key(const struct ns_anomaly_tab *t, uint32_t i)
     return t->keys + (size_t)i * t->ksize;
 }
 
-static uint32_t tab_find(const struct ns_anomaly_tab *t, const void *key, uint32_t h)
+/* ksize (t->ksize) comes from the caller's sizeof: a constant once inlined, so the
+ * compare, the copy and the key's hash need no library call. */
+static uint32_t tab_find(const struct ns_anomaly_tab *t, const void *key, size_t ksize,
+                         uint32_t h)
 {
     uint32_t mask = t->nslot - 1;
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint32_t e = t->slot[s];
         if (e == 0)
             return 0;
-        if (t->hash[e] == h && memcmp(tab_key(t, e), key, t->ksize) == 0)
+        if (t->hash[e] == h && memcmp(tab_key(t, e), key, ksize) == 0)
             return e;
     }
 }
@@ -182,7 +187,8 @@ static void index_remove(struct ns_anomaly_tab *t, uint32_t i)
 
 /* Adds key as the most recent entry. When the table is full the least recent entry is
  * taken over: *evicted is set and its payload is still intact, for the caller to undo. */
-static uint32_t tab_add(struct ns_anomaly_tab *t, const void *key, uint32_t h, bool *evicted)
+static uint32_t tab_add(struct ns_anomaly_tab *t, const void *key, size_t ksize, uint32_t h,
+                        bool *evicted)
 {
     uint32_t i;
     *evicted = false;
@@ -199,7 +205,7 @@ static uint32_t tab_add(struct ns_anomaly_tab *t, const void *key, uint32_t h, b
         lru_unlink(t, i);
         *evicted = true;
     }
-    memcpy(tab_key(t, i), key, t->ksize);
+    memcpy(tab_key(t, i), key, ksize);
     t->hash[i] = h;
     uint32_t mask = t->nslot - 1, s = h & mask;
     while (t->slot[s] != 0)
@@ -259,6 +265,7 @@ static void carve_all(struct ns_anomaly *a, struct carve *c)
     a->target = carve(c, (uint64_t)g->max_targets + 1, sizeof *a->target);
     a->tsrc = carve(c, ((uint64_t)g->max_targets + 1) * g->syn_sources, sizeof *a->tsrc);
     a->hopen = carve(c, (uint64_t)g->max_half_open + 1, sizeof *a->hopen);
+    a->pend = carve(c, a->half.nslot, sizeof *a->pend);
     a->vpair = carve(c, (uint64_t)g->max_vertical + 1, sizeof *a->vpair);
     a->hpair = carve(c, (uint64_t)g->max_horizontal + 1, sizeof *a->hpair);
     a->vset = carve(c, ((uint64_t)g->max_vertical + 1) * a->vset_n, sizeof *a->vset);
@@ -328,6 +335,11 @@ enum ns_status ns_anomaly_init(struct ns_anomaly *a, const struct ns_anomaly_cfg
     carve_all(a, &c);
     a->bytes = bytes;
     a->clock_ns = INT64_MIN;
+    a->hopen[0].ts_ns = INT64_MAX;
+    a->expire_at = INT64_MAX;
+    a->pend_shift = 64;
+    for (uint32_t n = a->half.nslot; n > 1; n >>= 1)
+        a->pend_shift--;
     return NS_STATUS_OK;
 }
 
@@ -366,10 +378,12 @@ static struct ns_anomaly_src *target_srcs(struct ns_anomaly *a, uint32_t ti)
     return &a->tsrc[(size_t)ti * a->cfg.syn_sources];
 }
 
-/* Takes half-open SYN i off its target's counts (it completed, expired or was evicted). */
+/* Takes half-open SYN i off the filter and off its target's counts (it completed, expired
+ * or was evicted). */
 static void half_forget(struct ns_anomaly *a, uint32_t i)
 {
     const struct ns_anomaly_half *h = &a->hopen[i];
+    a->pend[h->bucket]--;
     struct ns_anomaly_target *t = &a->target[h->target];
     if (t->gen != h->gen)
         return;
@@ -378,15 +392,21 @@ static void half_forget(struct ns_anomaly *a, uint32_t i)
         t->distinct--;
 }
 
-static void half_expire(struct ns_anomaly *a)
+/* Half-open SYN i leaves the table (completed or expired). */
+static void half_del(struct ns_anomaly *a, uint32_t i)
 {
-    int64_t cut = sat_sub(a->clock_ns, a->cfg.syn_window_ns);
+    half_forget(a, i);
+    tab_del(&a->half, i);
+}
+
+/* The caller saw the head's time at or before cut (cut = clock - window). */
+static void half_expire(struct ns_anomaly *a, int64_t cut)
+{
     /* The list is in arrival order; a SYN that arrived late sits behind newer ones and
-     * leaves when it reaches the head (docs/anomaly.md, out of order). */
-    while (a->half.head != 0 && a->hopen[a->half.head].ts_ns <= cut) {
-        uint32_t i = a->half.head;
-        half_forget(a, i);
-        tab_del(&a->half, i);
+     * leaves when it reaches the head (docs/anomaly.md, out of order). The sentinel's
+     * INT64_MAX ends the loop: cut is below it, the window being at least 1 ns. */
+    while (a->hopen[a->half.head].ts_ns <= cut) {
+        half_del(a, a->half.head);
         a->stats.expired_half_open++;
     }
 }
@@ -415,22 +435,20 @@ bool ns_anomaly_flood_state(const struct ns_anomaly *a, uint8_t af, const uint8_
 {
     struct key_target k;
     target_key(&k, af, dst, port);
-    uint32_t i = tab_find(&a->targets, &k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
+    uint32_t i = tab_find(&a->targets, &k, sizeof k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
     *count = i != 0 ? a->target[i].count : 0;
     *distinct = i != 0 ? a->target[i].distinct : 0;
     return i != 0;
 }
 
+/* An ACK whose filter bucket is not empty: its SYN may be half-open. */
 static void flood_complete(struct ns_anomaly *a, const struct ns_anomaly_pkt *p)
 {
-    if (a->half.live == 0)
-        return;                 /* most ACKs, when no handshake is open: no key, no probe */
     struct key_half k;
     half_key(&k, p->af, p->src, p->sport, p->dst, p->dport);
-    uint32_t i = tab_find(&a->half, &k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
+    uint32_t i = tab_find(&a->half, &k, sizeof k, hash_bytes(&k, sizeof k, a->cfg.hash_seed));
     if (i != 0) {
-        half_forget(a, i);
-        tab_del(&a->half, i);
+        half_del(a, i);
         a->stats.completed++;
     }
 }
@@ -442,7 +460,7 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
     struct key_half hk;
     half_key(&hk, p->af, p->src, p->sport, p->dst, p->dport);
     uint32_t hh = hash_bytes(&hk, sizeof hk, g->hash_seed);
-    if (tab_find(&a->half, &hk, hh) != 0) {
+    if (tab_find(&a->half, &hk, sizeof hk, hh) != 0) {
         /* a retransmitted SYN is the same connection attempt */
         a->stats.syn_dups++;
         return 0;
@@ -451,12 +469,12 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
     struct key_target tk;
     target_key(&tk, p->af, p->dst, p->dport);
     uint32_t th = hash_bytes(&tk, sizeof tk, g->hash_seed);
-    uint32_t ti = tab_find(&a->targets, &tk, th);
+    uint32_t ti = tab_find(&a->targets, &tk, sizeof tk, th);
     bool evicted;
     if (ti != 0) {
         tab_touch(&a->targets, ti);
     } else {
-        ti = tab_add(&a->targets, &tk, th, &evicted);
+        ti = tab_add(&a->targets, &tk, sizeof tk, th, &evicted);
         if (evicted)
             a->stats.evicted_targets++;
         struct ns_anomaly_target *t = &a->target[ti];
@@ -466,14 +484,16 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
     }
 
     /* Evict before choosing the source slot: the evicted SYN may free that very slot. */
-    uint32_t hi = tab_add(&a->half, &hk, hh, &evicted);
+    uint32_t hi = tab_add(&a->half, &hk, sizeof hk, hh, &evicted);
     if (evicted) {
         half_forget(a, hi);
         a->stats.evicted_half_open++;
     }
     struct ns_anomaly_target *t = &a->target[ti];
     struct ns_anomaly_src *s = target_srcs(a, ti);
-    uint32_t sh = host_id(p->af, p->src), slot = NO_SLOT, free_slot = NO_SLOT;
+    uint32_t sh = host_id(p->af, p->src), slot = NO_SLOT, free_slot = NO_SLOT, used = 0;
+    /* distinct slots are in use: once all were passed and a free one was seen, the rest
+     * can hold neither this source nor an earlier free slot */
     for (uint32_t j = 0; j < g->syn_sources; j++) {
         if (s[j].n == 0) {
             if (free_slot == NO_SLOT)
@@ -481,7 +501,11 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         } else if (s[j].hash == sh && memcmp(s[j].addr, p->src, alen(p->af)) == 0) {
             slot = j;
             break;
+        } else {
+            used++;
         }
+        if (used == t->distinct && free_slot != NO_SLOT)
+            break;
     }
     if (slot == NO_SLOT && free_slot != NO_SLOT) {
         slot = free_slot;
@@ -494,8 +518,10 @@ static unsigned flood_syn(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         a->stats.untracked_sources++;
     else
         s[slot].n++;
+    uint32_t b = ns_anomaly_bucket(a, p->af, p->src, p->sport, p->dst, p->dport);
+    a->pend[b]++;
     a->hopen[hi] = (struct ns_anomaly_half){ .ts_ns = p->ts_ns, .target = ti, .gen = t->gen,
-                                             .src_slot = (uint16_t)slot };
+                                             .bucket = b, .src_slot = (uint16_t)slot };
     if (t->count == 0 || p->ts_ns < t->since_ns)
         t->since_ns = p->ts_ns;
     t->count++;
@@ -553,10 +579,10 @@ static struct scan_rule rule_of(struct ns_anomaly *a, enum ns_alert_kind kind)
 
 /* The pair for key, created (when create) as the most recent entry. 0: none. */
 static uint32_t pair_get(struct ns_anomaly *a, const struct scan_rule *r, const void *key,
-                         bool create)
+                         size_t ksize, bool create)
 {
-    uint32_t h = hash_bytes(key, r->tab->ksize, a->cfg.hash_seed);
-    uint32_t i = tab_find(r->tab, key, h);
+    uint32_t h = hash_bytes(key, ksize, a->cfg.hash_seed);
+    uint32_t i = tab_find(r->tab, key, ksize, h);
     if (i != 0) {
         tab_touch(r->tab, i);
         return i;
@@ -564,7 +590,7 @@ static uint32_t pair_get(struct ns_anomaly *a, const struct scan_rule *r, const 
     if (!create)
         return 0;
     bool evicted;
-    i = tab_add(r->tab, key, h, &evicted);
+    i = tab_add(r->tab, key, ksize, h, &evicted);
     if (evicted)
         (*r->evicted)++;
     r->pair[i] = (struct ns_anomaly_scan){ .quiet_until = INT64_MIN };
@@ -674,6 +700,11 @@ static unsigned scan_eval(struct ns_anomaly *a, const struct scan_rule *r, uint3
 {
     const struct ns_anomaly_cfg *g = &a->cfg;
     int64_t cut = sat_sub(a->clock_ns, g->scan_window_ns);
+    /* every counted probe holds a slot or was spilled: an ordinary client's few probes
+     * cannot reach the threshold, so there is nothing to count */
+    if ((uint64_t)r->pair[pi].n + (r->pair[pi].spilled_ns > cut ? r->pair[pi].spilled : 0) <
+        r->threshold)
+        return 0;
     int64_t answered_by = sat_sub(a->clock_ns, g->scan_answer_ns);
     const struct ns_anomaly_probe *set = &r->set[(size_t)pi * r->set_n];
     struct ns_alert al = { .kind = r->kind, .ts_ns = ts, .window_start_ns = INT64_MAX,
@@ -743,7 +774,7 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
     memcpy(vk.src, scanner, alen(af));
     memcpy(vk.dst, host, alen(af));
     struct scan_rule r = rule_of(a, NS_ALERT_PORT_SCAN_VERTICAL);
-    uint32_t pi = pair_get(a, &r, &vk, create);
+    uint32_t pi = pair_get(a, &r, &vk, sizeof vk, create);
     if (pi != 0 && scan_event(a, &r, pi, (uint32_t)proto << 16 | port, ev, ts))
         n += scan_eval(a, &r, pi, ts, out + n);
 
@@ -754,7 +785,7 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
     hk.port = port;
     memcpy(hk.src, scanner, alen(af));
     r = rule_of(a, NS_ALERT_PORT_SCAN_HORIZONTAL);
-    pi = pair_get(a, &r, &hk, create);
+    pi = pair_get(a, &r, &hk, sizeof hk, create);
     if (pi != 0 && scan_event(a, &r, pi, host_id(af, host), ev, ts))
         n += scan_eval(a, &r, pi, ts, out + n);
     return n;
@@ -762,22 +793,32 @@ static unsigned scan_feed(struct ns_anomaly *a, uint8_t af, uint8_t proto,
 
 /* ---- the packet ---- */
 
-unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
-                         struct ns_alert *out)
+/* A lower bound on the clock at which the oldest half-open SYN expires, for the inline
+ * check in ns_anomaly_feed: for ts > INT64_MIN, ts <= clock - window (saturating) implies
+ * clock >= ts + window (saturating); a SYN at INT64_MIN is always late and never enters.
+ * The sentinel's INT64_MAX may send a packet here at the very end of time, where the
+ * exact check turns it away. */
+static int64_t expiry_bound(const struct ns_anomaly *a)
 {
-    a->stats.packets++;
-    if ((p->af != 4 && p->af != 6) || p->src == NULL || p->dst == NULL)
-        return 0;
-    if (p->ts_ns > a->clock_ns)
-        a->clock_ns = p->ts_ns;
-    half_expire(a);
-    bool syn_late = p->ts_ns <= sat_sub(a->clock_ns, a->cfg.syn_window_ns);
-    bool scan_late = p->ts_ns <= sat_sub(a->clock_ns, a->cfg.scan_window_ns);
-    unsigned n = 0;
+    return sat_add(a->hopen[a->half.head].ts_ns, a->cfg.syn_window_ns);
+}
 
+static unsigned feed_rest(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                          struct ns_alert *out)
+{
+    int64_t syn_cut = sat_sub(a->clock_ns, a->cfg.syn_window_ns);
+    if (a->hopen[a->half.head].ts_ns <= syn_cut)
+        half_expire(a, syn_cut);
+    unsigned n = 0;
+    bool scan_late = p->ts_ns <= sat_sub(a->clock_ns, a->cfg.scan_window_ns);
     if (p->proto == 6) {
-        uint8_t f = p->tcp_flags;
-        if ((f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+        uint8_t f = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+        bool syn_late = p->ts_ns <= syn_cut;
+        if (f == TCP_ACK) {
+            /* any ACK from the SYN's sender (with data or FIN too) completes it */
+            if (a->pend[ns_anomaly_bucket(a, p->af, p->src, p->sport, p->dst, p->dport)] != 0)
+                flood_complete(a, p);
+        } else if (f == TCP_SYN) {
             a->stats.syns++;
             if (syn_late || scan_late)
                 a->stats.late++;
@@ -786,7 +827,7 @@ unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
             if (!scan_late)
                 n += scan_feed(a, p->af, 6, p->src, p->dst, p->dport, EV_SENT, p->ts_ns,
                                out + n);
-        } else if ((f & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK)) {
+        } else if (f == (TCP_SYN | TCP_ACK)) {
             /* the answer travels host -> scanner */
             n += scan_feed(a, p->af, 6, p->dst, p->src, p->sport, EV_ACCEPT, p->ts_ns, out);
         } else if (f & TCP_RST) {
@@ -794,9 +835,6 @@ unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
                 a->stats.late++;
             else
                 n += scan_feed(a, p->af, 6, p->dst, p->src, p->sport, EV_RST, p->ts_ns, out);
-        } else if (f & TCP_ACK) {
-            /* any ACK from the SYN's sender (with data or FIN too) completes it */
-            flood_complete(a, p);
         }
         return n;
     }
@@ -816,5 +854,13 @@ unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
         }
         n += scan_feed(a, qt->af, qt->proto, qt->src, qt->dst, qt->dport, ev, p->ts_ns, out);
     }
+    return n;
+}
+
+unsigned ns_anomaly_feed_rest(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                              struct ns_alert *out)
+{
+    unsigned n = feed_rest(a, p, out);
+    a->expire_at = expiry_bound(a);     /* only this path changes the half-open table */
     return n;
 }

@@ -4,9 +4,10 @@
  * Out:    0..NS_ANOMALY_MAX_PER_PKT alerts per packet, written to the caller's array.
  * Owns:   one block allocated in init (cfg.alloc or calloc), holding four tables sized by
  *         the caps in cfg: SYN-flood targets (each with syn_sources source slots),
- *         half-open SYNs, (scanner, host) pairs and (scanner, proto, port) pairs (each
- *         with a set of twice its threshold in probes). Nothing is allocated after init;
- *         ns_anomaly_bytes() tells the size (13.6 MiB at the defaults, docs/anomaly.md).
+ *         half-open SYNs (with the ACK filter, see Cost), (scanner, host) pairs and
+ *         (scanner, proto, port) pairs (each with a set of twice its threshold in probes).
+ *         Nothing is allocated after init; ns_anomaly_bytes() tells the size (14.1 MiB at
+ *         the defaults, docs/anomaly.md).
  * Full:   every table evicts its least recently used entry, counted in stats.
  * Time:   the detector's clock is the latest packet time seen. Windows, answer grace and
  *         cooldowns are measured against that clock, never wall time, so a replay at any
@@ -25,6 +26,23 @@
  *           destination unreachable quoting it) or once unanswered for scan_answer_ns; a
  *           probe answered by SYN/ACK (port open, connection accepted) never counts. A UDP
  *           datagram is a probe only when an ICMP/ICMPv6 port unreachable quotes it.
+ * Cost:   every packet must be fed (it moves the clock), and most need nothing else:
+ *         ns_anomaly_feed is inline, and returns without a call for a TCP segment without
+ *         SYN, ACK or RST, for UDP, and for an ACK that the ACK filter proves completes
+ *         nothing, while the clock is below a stored bound under which the oldest
+ *         half-open SYN cannot have expired. The rest goes to ns_anomaly_feed_rest, the
+ *         only code that changes the half-open table, which refreshes the bound.
+ *         ACK filter: only the client's ACK completes a half-open SYN, so an ACK first
+ *         looks at a counter indexed by a cheap hash of its 4-tuple, one per index slot of
+ *         the half-open table: the number of half-open SYNs whose 4-tuple falls there,
+ *         raised as a SYN enters the table and lowered as it leaves (completed, expired or
+ *         evicted). Zero proves that no half-open SYN has this 4-tuple, so the lookup is
+ *         skipped; any other value costs the lookup. The counters are kept from the packets
+ *         fed, not from the caller's flows, so the filter is exact whatever those do
+ *         (eviction, a reused 4-tuple, idle-timeout splits, VLANs in the flow key, late
+ *         packets, the threaded merger feeding one detector in frame order): an ACK for a
+ *         SYN still in the table always reaches the lookup, and alerts, stats and
+ *         ns_anomaly_flood_state are those of a lookup for every ACK.
  * Never:  prints, reads a global or the wall clock, allocates after init, knows Wireshark
  *         or libpcap. */
 #ifndef NS_ANOMALY_H
@@ -33,6 +51,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -151,16 +170,79 @@ struct ns_anomaly {
     struct ns_anomaly_scan *vpair, *hpair;  /* max_vertical + 1, max_horizontal + 1 */
     struct ns_anomaly_probe *vset, *hset;   /* vset_n, hset_n probes per pair */
     uint32_t vset_n, hset_n;    /* 2 * scan_ports, 2 * scan_hosts */
+    /* The ACK filter (see Cost above): pend[b] is the number of half-open SYNs whose
+     * 4-tuple falls in bucket b, at most max_half_open, so it cannot wrap; half.nslot
+     * buckets. */
+    uint32_t *pend;
+    uint32_t pend_shift;        /* 64 - log2(buckets): a bucket is a product's top bits */
+    int64_t expire_at;          /* the oldest half-open SYN cannot expire before this clock;
+                                   kept by ns_anomaly_feed_rest, which alone changes the
+                                   half-open table */
 };
 
 enum ns_status ns_anomaly_init(struct ns_anomaly *a, const struct ns_anomaly_cfg *cfg,
                                struct ns_err *err);
 void ns_anomaly_fini(struct ns_anomaly *a);
 
+/* ns_anomaly_feed's out-of-line part: packets a rule may act on. Call ns_anomaly_feed. */
+unsigned ns_anomaly_feed_rest(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                              struct ns_alert *out);
+
+/* IPv6 folds all four words: addresses that differ only in their prefix (one host
+ * number on many subnets) still spread over the buckets. */
+static inline uint32_t ns_anomaly_addr_word(uint8_t af, const uint8_t *addr)
+{
+    uint32_t w, x;
+    memcpy(&w, addr, 4);
+    if (af == 6) {
+        memcpy(&x, addr + 4, 4);
+        w ^= x;
+        memcpy(&x, addr + 8, 4);
+        w ^= x;
+        memcpy(&x, addr + 12, 4);
+        w ^= x;
+    }
+    return w;
+}
+
+/* The filter bucket of a 4-tuple. Cheaper than the half-open table's hash of the 40-byte
+ * key: a bucket may be shared, so it only has to spread the tuples, the same way for a
+ * SYN and its ACK. */
+static inline uint32_t ns_anomaly_bucket(const struct ns_anomaly *a, uint8_t af,
+                                         const uint8_t *src, uint16_t sport,
+                                         const uint8_t *dst, uint16_t dport)
+{
+    uint32_t d = ns_anomaly_addr_word(af, dst);
+    uint64_t k = (uint64_t)(ns_anomaly_addr_word(af, src) ^ (d << 16 | d >> 16)) << 32 |
+                 (uint32_t)sport << 16 | dport;
+    return (uint32_t)(((k ^ a->cfg.hash_seed) * 0x9e3779b97f4a7c15ull) >> a->pend_shift);
+}
+
 /* Feeds one packet; returns the number of alerts it raised (0..NS_ANOMALY_MAX_PER_PKT),
- * written to out[0..n-1]. */
-unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
-                         struct ns_alert *out);
+ * written to out[0..n-1]. Inline because every packet comes here and most need only the
+ * clock moved: a TCP segment with no SYN, ACK or RST, an ACK whose filter bucket is empty,
+ * or UDP, while no half-open SYN may have expired. */
+static inline unsigned ns_anomaly_feed(struct ns_anomaly *a, const struct ns_anomaly_pkt *p,
+                                       struct ns_alert *out)
+{
+    a->stats.packets++;
+    if ((p->af != 4 && p->af != 6) || p->src == NULL || p->dst == NULL)
+        return 0;
+    if (p->ts_ns > a->clock_ns)
+        a->clock_ns = p->ts_ns;
+    if (a->clock_ns < a->expire_at) {
+        if (p->proto == 6) {
+            uint8_t f = p->tcp_flags & 0x16;            /* SYN, RST, ACK */
+            if (f == 0 || (f == 0x10 &&
+                           a->pend[ns_anomaly_bucket(a, p->af, p->src, p->sport, p->dst,
+                                                     p->dport)] == 0))
+                return 0;
+        } else if (p->proto != 1 && p->proto != 58) {
+            return 0;           /* UDP counts only when an ICMP error quotes it */
+        }
+    }
+    return ns_anomaly_feed_rest(a, p, out);
+}
 
 /* The flood state of target (af, dst, port) as of the last packet fed: its uncompleted
  * SYNs in the window and their sources (at most syn_sources). false: not tracked. */

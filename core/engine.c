@@ -315,44 +315,48 @@ static void ip_of(const struct ns_layer *l, uint8_t *af, const uint8_t **src, co
     }
 }
 
+/* An IP header the detector may take as the packet's: one not quoted in an ICMP error. */
+static bool unquoted_ip(const struct ns_layer *l)
+{
+    return (l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED);
+}
+
 /* The packet as the detector sees it: its innermost unquoted IP header and what follows
- * (TCP flags, UDP ports, ICMP type and code with the header an error quotes). */
+ * (TCP flags, UDP ports, ICMP type and code with the header an error quotes). Every packet
+ * comes here, so the common one (a TCP segment) costs a short walk and a few stores. */
 static void detect(struct ns_engine *e, const struct ns_rec *rec)
 {
     const struct ns_pkt *pkt = &e->pkt;
-    int net = -1;
-    for (int i = (int)pkt->nlayers - 1; i >= 0 && net < 0; i--) {    /* the last such header */
-        const struct ns_layer *l = &pkt->layer[i];
-        if ((l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6) && !(l->flags & NS_LAYER_QUOTED))
-            net = i;
-    }
-    if (net < 0 || (unsigned)net + 1 >= pkt->nlayers)
+    const struct ns_layer *end = pkt->layer + pkt->nlayers, *net = end;
+    /* the last such header, found from the back: the transport header after it is
+     * usually the last layer or the one before */
+    do {
+        if (net == pkt->layer)
+            return;
+        net--;
+    } while (!unquoted_ip(net));
+    const struct ns_layer *l = net + 1;
+    if (l == end)
         return;
-    const struct ns_layer *l = &pkt->layer[net + 1];
-    struct ns_anomaly_pkt p = { .ts_ns = rec->ts_ns };
+    struct ns_anomaly_pkt p;
     struct ns_anomaly_quote q;
-    ip_of(&pkt->layer[net], &p.af, &p.src, &p.dst);
-    switch (l->proto) {
-    case NS_PROTO_TCP:
-        if (l->hdr_len < 20 || !ports_of(l, &p.sport, &p.dport))
+    if (l->proto == NS_PROTO_TCP) {
+        if (l->hdr_len < 20)
             return;
-        p.proto = 6;
-        p.tcp_flags = (uint8_t)l->u.tcp.flags;
-        break;
-    case NS_PROTO_UDP:
-        if (!ports_of(l, &p.sport, &p.dport))
-            return;
-        p.proto = 17;
-        break;
-    case NS_PROTO_ICMP:
-    case NS_PROTO_ICMPV6:
+        p = (struct ns_anomaly_pkt){ .proto = 6, .tcp_flags = (uint8_t)l->u.tcp.flags,
+                                     .sport = l->u.tcp.sport, .dport = l->u.tcp.dport };
+    } else if (l->proto == NS_PROTO_UDP) {
         if (l->hdr_len < 4)
             return;
-        p.proto = l->proto == NS_PROTO_ICMP ? 1 : 58;
-        p.icmp_type = l->u.icmp.type;
-        p.icmp_code = l->u.icmp.code;
-        for (unsigned i = (unsigned)net + 2; i + 1 < pkt->nlayers; i++) {
-            const struct ns_layer *qi = &pkt->layer[i], *qt = qi + 1;
+        p = (struct ns_anomaly_pkt){ .proto = 17, .sport = l->u.udp.sport,
+                                     .dport = l->u.udp.dport };
+    } else if (l->proto == NS_PROTO_ICMP || l->proto == NS_PROTO_ICMPV6) {
+        if (l->hdr_len < 4)
+            return;
+        p = (struct ns_anomaly_pkt){ .proto = l->proto == NS_PROTO_ICMP ? 1 : 58,
+                                     .icmp_type = l->u.icmp.type, .icmp_code = l->u.icmp.code };
+        for (const struct ns_layer *qi = l + 1; qi + 1 < end; qi++) {
+            const struct ns_layer *qt = qi + 1;
             if (!(qi->flags & NS_LAYER_QUOTED) || (qi->proto != NS_PROTO_IPV4 && qi->proto != NS_PROTO_IPV6))
                 continue;
             if (ports_of(qt, &q.sport, &q.dport)) {
@@ -362,10 +366,11 @@ static void detect(struct ns_engine *e, const struct ns_rec *rec)
             }
             break;
         }
-        break;
-    default:
+    } else {
         return;
     }
+    p.ts_ns = rec->ts_ns;
+    ip_of(net, &p.af, &p.src, &p.dst);
     e->frame.nalerts = ns_anomaly_feed(&e->anomaly, &p, e->alerts);
     e->frame.alerts = e->alerts;
 }

@@ -726,6 +726,256 @@ static void caps_and_evictions(void **state)
     ns_anomaly_fini(&a);
 }
 
+/* ---- the ACK filter (anomaly.h, Cost) ---- */
+
+/* The filter's invariant: its buckets add up to the half-open SYNs in the table (each
+ * raised once on entry, lowered once on leaving), so a missed raise or lowering shows. */
+static void assert_filter_exact(const struct ns_anomaly *a)
+{
+    uint64_t sum = 0;
+    for (uint32_t b = 0; b < a->half.nslot; b++)
+        sum += a->pend[b];
+    assert_int_equal(sum, a->half.live);
+}
+
+/* The one nonzero bucket when the table holds one SYN. */
+static uint32_t only_bucket(const struct ns_anomaly *a)
+{
+    uint32_t found = UINT32_MAX;
+    for (uint32_t b = 0; b < a->half.nslot; b++) {
+        if (a->pend[b] != 0) {
+            assert_int_equal(found, UINT32_MAX);
+            found = b;
+        }
+    }
+    assert_int_not_equal(found, UINT32_MAX);
+    return found;
+}
+
+static void ack_completes_after_other_traffic(void **state)
+{
+    (void)state;
+    struct ns_anomaly a;
+    struct ns_alert al[NS_ANOMALY_MAX_PER_PKT];
+    init_default(&a);
+    uint8_t c[4];
+    v4(c, 192, 0, 2, 7);
+    /* the SYN, then 5000 ACKs of other connections (the caller's flow table may have
+     * dropped this one meanwhile: the detector keeps no per-flow state), then its ACK */
+    assert_int_equal(syn4(&a, 0, c, 40000, SERVER, 80, al), 0);
+    assert_filter_exact(&a);
+    for (int i = 0; i < 5000; i++) {
+        uint8_t o[4];
+        v4(o, 198, 18, (uint8_t)(i >> 8), (uint8_t)i);
+        assert_int_equal(tcp(&a, i * 1000, 4, o, (uint16_t)(1024 + i), SERVER, 80, F_ACK, al), 0);
+    }
+    assert_int_equal(a.stats.completed, 0);
+    assert_int_equal(flood_count(&a, SERVER, 80, NULL), 1);
+    /* the server's ACK (other direction) and a RST with ACK complete nothing */
+    assert_int_equal(tcp(&a, 6 * MS, 4, SERVER, 80, c, 40000, F_ACK, al), 0);
+    assert_int_equal(tcp(&a, 6 * MS, 4, c, 40000, SERVER, 80, F_ACK | F_RST, al), 0);
+    assert_int_equal(a.stats.completed, 0);
+    /* an ACK carrying data (PSH) completes it, once */
+    assert_int_equal(tcp(&a, 7 * MS, 4, c, 40000, SERVER, 80, F_ACK | 0x08, al), 0);
+    assert_int_equal(a.stats.completed, 1);
+    assert_int_equal(flood_count(&a, SERVER, 80, NULL), 0);
+    assert_filter_exact(&a);
+    assert_int_equal(tcp(&a, 8 * MS, 4, c, 40000, SERVER, 80, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 1);
+
+    /* The 4-tuple reused (a new connection on the same ports, as after the caller's flow
+     * restarted): its SYN is half-open again and its first ACK completes it again. */
+    assert_int_equal(syn4(&a, 9 * MS, c, 40000, SERVER, 80, al), 0);
+    assert_int_equal(flood_count(&a, SERVER, 80, NULL), 1);
+    assert_filter_exact(&a);
+    assert_int_equal(tcp(&a, 10 * MS, 4, c, 40000, SERVER, 80, F_ACK | 0x01, al), 0);  /* FIN */
+    assert_int_equal(a.stats.completed, 2);
+    assert_int_equal(a.half.live, 0);
+    assert_filter_exact(&a);
+
+    /* a retransmitted SYN is in the table once: one ACK empties it */
+    assert_int_equal(syn4(&a, 11 * MS, c, 40001, SERVER, 80, al), 0);
+    assert_int_equal(syn4(&a, 12 * MS, c, 40001, SERVER, 80, al), 0);
+    assert_filter_exact(&a);
+    assert_int_equal(tcp(&a, 13 * MS, 4, c, 40001, SERVER, 80, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 3);
+    assert_int_equal(a.half.live, 0);
+    assert_filter_exact(&a);
+    ns_anomaly_fini(&a);
+}
+
+static void ack_late_early_expired_evicted(void **state)
+{
+    (void)state;
+    struct ns_anomaly a;
+    struct ns_alert al[NS_ANOMALY_MAX_PER_PKT];
+    init_default(&a);
+    uint8_t c[4];
+    v4(c, 192, 0, 2, 8);
+    /* an ACK behind the clock (two interfaces interleaved) still completes its SYN */
+    assert_int_equal(syn4(&a, 1 * SEC, c, 5000, SERVER, 22, al), 0);
+    assert_int_equal(syn4(&a, 3 * SEC, SCANNER, 5001, SERVER, 23, al), 0);
+    assert_int_equal(tcp(&a, 2 * SEC, 4, c, 5000, SERVER, 22, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 1);
+    assert_int_equal(a.clock_ns, 3 * SEC);
+    /* an ACK seen before its SYN completes nothing: the SYN stays half-open */
+    assert_int_equal(tcp(&a, 3 * SEC, 4, c, 5002, SERVER, 22, F_ACK, al), 0);
+    assert_int_equal(syn4(&a, 3 * SEC, c, 5002, SERVER, 22, al), 0);
+    assert_int_equal(a.stats.completed, 1);
+    assert_int_equal(flood_count(&a, SERVER, 22, NULL), 1);
+    assert_filter_exact(&a);
+    /* one window later both SYNs still open have expired: the ACK of one (which arrives
+     * with the packet that moves the clock) finds nothing, the filter is empty again */
+    assert_int_equal(tcp(&a, 8 * SEC, 4, c, 5002, SERVER, 22, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 1);
+    assert_int_equal(a.stats.expired_half_open, 2);
+    assert_int_equal(a.half.live, 0);
+    assert_filter_exact(&a);
+    /* expiry runs on every packet, even an ACK the filter turns away: a SYN one window
+     * old has left the flood count when the next packet of any kind is fed */
+    assert_int_equal(syn4(&a, 9 * SEC, c, 5003, SERVER, 22, al), 0);
+    assert_int_equal(tcp(&a, 14 * SEC, 4, SCANNER, 1, SERVER, 9, F_ACK, al), 0);
+    assert_int_equal(a.stats.expired_half_open, 3);
+    assert_int_equal(flood_count(&a, SERVER, 22, NULL), 0);
+    assert_int_equal(syn4(&a, 15 * SEC, c, 5004, SERVER, 22, al), 0);
+    assert_int_equal(tcp(&a, 20 * SEC, 4, SCANNER, 1, SERVER, 9, 0x08, al), 0);  /* no ACK */
+    assert_int_equal(flood_count(&a, SERVER, 22, NULL), 0);
+    assert_int_equal(syn4(&a, 21 * SEC, c, 5005, SERVER, 22, al), 0);
+    struct ns_anomaly_pkt udp = { .ts_ns = 26 * SEC, .af = 4, .proto = 17, .src = c,
+                                  .dst = SERVER, .sport = 53, .dport = 53 };
+    assert_int_equal(ns_anomaly_feed(&a, &udp, al), 0);
+    assert_int_equal(flood_count(&a, SERVER, 22, NULL), 0);
+    assert_int_equal(a.stats.expired_half_open, 5);
+    assert_filter_exact(&a);
+    ns_anomaly_fini(&a);
+
+    /* A half-open table of 2: the third SYN evicts the first, whose ACK then completes
+     * nothing; the second's still does. */
+    assert_int_equal(ns_anomaly_init(&a, &(struct ns_anomaly_cfg){ .max_half_open = 2,
+                     .syn_count = 2 }, NULL), NS_STATUS_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(syn4(&a, i * MS, c, (uint16_t)(6000 + i), SERVER, 80, al), 0);
+    assert_int_equal(a.stats.evicted_half_open, 1);
+    assert_filter_exact(&a);
+    assert_int_equal(tcp(&a, 3 * MS, 4, c, 6000, SERVER, 80, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 0);
+    assert_int_equal(tcp(&a, 4 * MS, 4, c, 6001, SERVER, 80, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 1);
+    assert_int_equal(flood_count(&a, SERVER, 80, NULL), 1);
+    assert_filter_exact(&a);
+    ns_anomaly_fini(&a);
+}
+
+static void ack_filter_shared_buckets(void **state)
+{
+    (void)state;
+    struct ns_anomaly a;
+    struct ns_alert al[NS_ANOMALY_MAX_PER_PKT];
+    /* max_half_open 8: 16 buckets, so of 17 client ports two share one */
+    assert_int_equal(ns_anomaly_init(&a, &(struct ns_anomaly_cfg){ .max_half_open = 8,
+                     .syn_count = 8 }, NULL), NS_STATUS_OK);
+    assert_int_equal(a.half.nslot, 16);
+    uint8_t c[4];
+    v4(c, 192, 0, 2, 9);
+    uint32_t bucket[17];
+    int x = -1, y = -1;
+    for (int i = 0; i < 17; i++) {
+        assert_int_equal(syn4(&a, i, c, (uint16_t)(7000 + i), SERVER, 443, al), 0);
+        bucket[i] = only_bucket(&a);
+        assert_int_equal(tcp(&a, i, 4, c, (uint16_t)(7000 + i), SERVER, 443, F_ACK, al), 0);
+        for (int j = 0; j < i && x < 0; j++)
+            if (bucket[j] == bucket[i]) {
+                x = j;
+                y = i;
+            }
+    }
+    assert_true(x >= 0);
+    assert_int_equal(a.stats.completed, 17);
+    /* both SYNs half-open in one bucket: completing one leaves the other completable,
+     * and an ACK of neither completes nothing */
+    assert_int_equal(syn4(&a, 100, c, (uint16_t)(7000 + x), SERVER, 443, al), 0);
+    assert_int_equal(syn4(&a, 101, c, (uint16_t)(7000 + y), SERVER, 443, al), 0);
+    assert_int_equal(a.pend[bucket[x]], 2);
+    assert_int_equal(tcp(&a, 102, 4, c, 7100, SERVER, 443, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 17);
+    assert_int_equal(tcp(&a, 103, 4, c, (uint16_t)(7000 + x), SERVER, 443, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 18);
+    assert_int_equal(a.pend[bucket[x]], 1);
+    assert_int_equal(tcp(&a, 104, 4, c, (uint16_t)(7000 + x), SERVER, 443, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 18);
+    assert_int_equal(tcp(&a, 105, 4, c, (uint16_t)(7000 + y), SERVER, 443, F_ACK, al), 0);
+    assert_int_equal(a.stats.completed, 19);
+    assert_int_equal(a.half.live, 0);
+    assert_filter_exact(&a);
+    ns_anomaly_fini(&a);
+}
+
+/* The filter's hash takes the whole 4-tuple and the address family: ACKs that differ
+ * from the SYN in any one of them complete nothing, and any seed gives the same answers. */
+static void ack_filter_whole_tuple(void **state)
+{
+    (void)state;
+    for (uint32_t seed = 0; seed < 3; seed++) {
+        struct ns_anomaly a;
+        struct ns_alert al[NS_ANOMALY_MAX_PER_PKT];
+        assert_int_equal(ns_anomaly_init(&a, &(struct ns_anomaly_cfg){ .hash_seed = seed * 0x9e3779b9u },
+                                         NULL), NS_STATUS_OK);
+        const uint8_t c6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 7 };
+        const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 };
+        /* the v6 addresses differ from the v4 ones only past their first four bytes */
+        const uint8_t c4[4] = { 0x20, 0x01, 0x0d, 0xb8 }, s4[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+        const uint8_t c6b[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 3, [15] = 7 };
+        assert_int_equal(tcp(&a, 0, 6, c6, 1111, s6, 443, F_SYN, al), 0);
+        assert_int_equal(tcp(&a, 1, 4, c4, 1111, s4, 443, F_ACK, al), 0);
+        assert_int_equal(tcp(&a, 2, 6, c6b, 1111, s6, 443, F_ACK, al), 0);
+        assert_int_equal(tcp(&a, 3, 6, c6, 1112, s6, 443, F_ACK, al), 0);
+        assert_int_equal(tcp(&a, 4, 6, c6, 1111, s6, 444, F_ACK, al), 0);
+        assert_int_equal(tcp(&a, 5, 6, s6, 443, c6, 1111, F_ACK, al), 0);
+        assert_int_equal(a.stats.completed, 0);
+        assert_int_equal(tcp(&a, 6, 6, c6, 1111, s6, 443, F_ACK, al), 0);
+        assert_int_equal(a.stats.completed, 1);
+        assert_filter_exact(&a);
+        ns_anomaly_fini(&a);
+    }
+}
+
+/* The source-slot search stops once it has passed every used slot: a source whose slot
+ * lies after a freed one must still find its own, not take the free one. */
+static void flood_source_after_free_slot(void **state)
+{
+    (void)state;
+    struct ns_anomaly a;
+    struct ns_alert al[NS_ANOMALY_MAX_PER_PKT];
+    assert_int_equal(ns_anomaly_init(&a, &(struct ns_anomaly_cfg){ .syn_sources = 3,
+                     .syn_count = 5 }, NULL), NS_STATUS_OK);
+    uint8_t s[4][4];
+    for (int i = 0; i < 4; i++)
+        v4(s[i], 192, 0, 2, (uint8_t)(10 + i));
+    /* sources 0, 1, 2 take slots 0, 1, 2; source 0's SYN completes: slot 0 is free */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(syn4(&a, i * MS, s[i], 8000, SERVER, 25, al), 0);
+    assert_int_equal(tcp(&a, 3 * MS, 4, s[0], 8000, SERVER, 25, F_ACK, al), 0);
+    uint32_t distinct;
+    assert_int_equal(flood_count(&a, SERVER, 25, &distinct), 2);
+    assert_int_equal(distinct, 2);
+    /* source 2 again: its slot 2, not the free slot 0 (still 2 sources) */
+    assert_int_equal(syn4(&a, 4 * MS, s[2], 8001, SERVER, 25, al), 0);
+    assert_int_equal(flood_count(&a, SERVER, 25, &distinct), 3);
+    assert_int_equal(distinct, 2);
+    /* a new source takes the free slot 0: 3 sources, 4 SYNs; the 5th SYN (source 1)
+     * meets syn_count 5 with all 3 slots used, and fires */
+    assert_int_equal(syn4(&a, 5 * MS, s[3], 8000, SERVER, 25, al), 0);
+    assert_int_equal(flood_count(&a, SERVER, 25, &distinct), 4);
+    assert_int_equal(distinct, 3);
+    assert_int_equal(syn4(&a, 6 * MS, s[1], 8001, SERVER, 25, al), 1);
+    assert_int_equal(al[0].count, 5);
+    assert_int_equal(al[0].distinct, 3);
+    /* sources 1 and 2 have two SYNs each; 1 holds the lower slot of the two */
+    assert_int_equal(al[0].src[3], 11);
+    assert_int_equal(a.stats.untracked_sources, 0);
+    ns_anomaly_fini(&a);
+}
+
 /* Counts what the detector asks for: init's one block, then nothing. */
 struct counting {
     unsigned allocs, frees;
@@ -871,6 +1121,11 @@ int main(void)
         cmocka_unit_test(ipv6_scan_and_flood),
         cmocka_unit_test(out_of_order_time),
         cmocka_unit_test(caps_and_evictions),
+        cmocka_unit_test(ack_completes_after_other_traffic),
+        cmocka_unit_test(ack_late_early_expired_evicted),
+        cmocka_unit_test(ack_filter_shared_buckets),
+        cmocka_unit_test(ack_filter_whole_tuple),
+        cmocka_unit_test(flood_source_after_free_slot),
         cmocka_unit_test(million_spoofed_sources_fixed_memory),
         cmocka_unit_test(init_checks_and_defaults),
     };
