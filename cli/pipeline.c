@@ -91,41 +91,30 @@ static void pop_msg(struct worker *w, const struct msg_hdr *h)
     atomic_store_explicit(&r->tail, tail + h->len, memory_order_release);
 }
 
-/* The first frame message at or after the ring's tail (flow ends come before it);
- * NULL when it is not written yet. */
-static const struct frame_msg *find_frame(struct worker *w)
+/* What worker w created gets the run's next numbers: numbers are handed out in order of
+ * first appearance, and the merger sees the creations in frame order. */
+static void map_new(struct pipeline *pl, struct worker *w, const struct new_counts *c)
 {
-    struct byte_ring *r = &w->out;
-    size_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    for (int look = 0; look < 2; look++) {
-        while (pos != r->head_seen) {
-            const struct msg_hdr *h = (const struct msg_hdr *)(const void *)(r->buf + (pos & (BYTE_RING - 1)));
-            if (h->type == MSG_FRAME)
-                return (const struct frame_msg *)(const void *)(h + 1);
-            pos += h->len;
-        }
-        r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+    if ((c->flows | c->pairs | c->streams[0] | c->streams[1]) == 0)
+        return;
+    if (!grow((void **)&w->gflow, &w->capflow, w->nflow + c->flows, sizeof *w->gflow) ||
+        !grow((void **)&w->gpair, &w->cappair, w->npair + c->pairs, sizeof *w->gpair)) {
+        pl->oom = true;
+        return;
     }
-    return NULL;
-}
-
-static bool map_new(struct pipeline *pl, struct worker *w, const struct frame_msg *m)
-{
-    if (!grow((void **)&w->gflow, &w->capflow, w->nflow + m->new_flows, sizeof *w->gflow) ||
-        !grow((void **)&w->gpair, &w->cappair, w->npair + m->new_pairs, sizeof *w->gpair))
-        return false;
-    for (uint32_t i = 0; i < m->new_flows; i++)
+    for (uint32_t i = 0; i < c->flows; i++)
         w->gflow[w->nflow++] = ++pl->next_flow;
-    for (uint32_t i = 0; i < m->new_pairs; i++)
+    for (uint32_t i = 0; i < c->pairs; i++)
         w->gpair[w->npair++] = ++pl->next_pair;
     for (int k = 0; k < 2; k++) {
-        if (!grow((void **)&w->gstream[k], &w->capstream[k], w->nstream[k] + m->new_streams[k],
-                  sizeof *w->gstream[k]))
-            return false;
-        for (uint32_t i = 0; i < m->new_streams[k]; i++)
+        if (!grow((void **)&w->gstream[k], &w->capstream[k], w->nstream[k] + c->streams[k],
+                  sizeof *w->gstream[k])) {
+            pl->oom = true;
+            return;
+        }
+        for (uint32_t i = 0; i < c->streams[k]; i++)
             w->gstream[k][w->nstream[k]++] = pl->next_stream[k]++;
     }
-    return true;
 }
 
 /* A flow's end, renumbered as the serial run numbers it, to main's sinks. */
@@ -192,6 +181,24 @@ static void write_text(struct pipeline *pl, struct worker *w, const struct frame
         o->frames++;
 }
 
+/* Worker w's messages up to its next frame message, which is the oldest frame not merged:
+ * every earlier frame is, so the flows w ended meanwhile end now in the serial run too.
+ * NULL when w has not finished that frame. */
+static const struct frame_msg *take_until_frame(struct pipeline *pl, struct worker *w)
+{
+    const struct msg_hdr *h;
+    while ((h = peek_msg(w)) != NULL) {
+        if (h->type == MSG_FRAME)
+            return (const struct frame_msg *)(const void *)(h + 1);
+        if (h->type == MSG_NEW)
+            map_new(pl, w, (const struct new_counts *)(const void *)(h + 1));
+        else if (h->type == MSG_END)
+            deliver_end(pl, w, (const struct end_msg *)(const void *)(h + 1));
+        pop_msg(w, h);
+    }
+    return NULL;
+}
+
 /* Merges the oldest dispatched frame when its worker has written it; false otherwise. */
 static bool merge_one(struct pipeline *pl, bool block)
 {
@@ -201,20 +208,13 @@ static bool merge_one(struct pipeline *pl, bool block)
     struct worker *w = &pl->w[oe->w];
     const struct frame_msg *m;
     unsigned spins = 0;
-    while ((m = find_frame(w)) == NULL) {
+    while ((m = take_until_frame(pl, w)) == NULL) {
         if (!block)
             return false;
         backoff(&spins);
     }
     struct ns_pipeline_io *io = pl->io;
-    if ((m->new_flows | m->new_pairs | m->new_streams[0] | m->new_streams[1]) != 0 && !map_new(pl, w, m))
-        pl->oom = true;
-    /* flows that ended while the frame was analysed, as the serial run ends them */
-    const struct msg_hdr *h;
-    while ((h = wait_msg(w))->type == MSG_END) {
-        deliver_end(pl, w, (const struct end_msg *)(const void *)(h + 1));
-        pop_msg(w, h);
-    }
+    map_new(pl, w, &m->created);
     pl->active += m->active;
     pl->active -= w->active;
     w->active = m->active;
@@ -259,6 +259,14 @@ static bool merge_one(struct pipeline *pl, bool block)
     pop_msg(w, (const struct msg_hdr *)(const void *)m - 1);
     pl->otail++;
     return true;
+}
+
+void ns_pipeline_make_room(struct pipeline *pl, unsigned *spins)
+{
+    /* the frame being analysed is in the order ring: once the frames before it are merged,
+     * merge_one hands its flow ends to the sinks as they come */
+    if (!merge_one(pl, false))
+        backoff(spins);
 }
 
 static int by_key_then_id(const void *x, const void *y)
@@ -469,6 +477,14 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     }
     pl = (struct pipeline){ .io = io, .a = a, .n = a->threads > MAX_WORKERS ? MAX_WORKERS : a->threads,
                             .in = &in };
+    /* Worker 0 runs on this thread, which also reads and merges: on two cores two threads
+     * are busy instead of three taking turns, and its records and messages never cross
+     * cores. Its share of the frames leaves it as busy as each other worker. */
+    pl.cut0 = ns_shard_even(pl.n);
+    if (pl.n > 1) {
+        const char *e = getenv("NS_CUT0");
+        pl.cut0 = (uint32_t)((e ? atof(e) : 0.3) * 4294967296.0);
+    }
     atomic_init(&pl.read_off, 0);
     atomic_init(&pl.touch_off, 0);
     pl.w = calloc(pl.n, sizeof *pl.w);
@@ -482,6 +498,8 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     for (; rc == 0 && started < pl.n; started++)
         if (worker_start(&pl, &pl.w[started], started, &err) != 0)
             rc = -1;
+    if (rc == 0)
+        pl.w[0].on_caller = true;
     static struct ns_pkt scratch;       /* the reader's dissection, for the shard only */
     struct ns_rec rec;
     enum ns_status s = NS_STATUS_OK;
@@ -507,9 +525,10 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
                 e->have_first = true;
                 e->first_ts_ns = pl.first_ts = rec.has_ts ? rec.ts_ns : 0;
             }
-            unsigned wi = ns_shard_of(&rec, &scratch, pl.n);
+            unsigned wi = ns_shard_of(&rec, &scratch, pl.n, pl.cut0);
             unsigned spins = 0;
-            while (pl.ohead - pl.otail >= ORDER_RING || !push_rec(&pl.w[wi], &rec)) {
+            while (pl.ohead - pl.otail >= ORDER_RING ||
+                   (!pl.w[wi].on_caller && !push_rec(&pl.w[wi], &rec))) {
                 if (!merge_one(&pl, false))
                     backoff(&spins);
             }
@@ -517,6 +536,8 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
                                                                      in.reader.swapped };
             if ((++pl.ohead & 255) == 0)
                 atomic_store_explicit(&pl.read_off, in.reader.off, memory_order_relaxed);
+            if (pl.w[wi].on_caller)
+                ns_pipeline_worker_frame(&pl.w[wi], &rec);
             while (merge_one(&pl, false))
                 ;
             if (a->count != 0 && ++fed >= a->count)
@@ -533,6 +554,8 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     /* the end of the input, then each worker's remaining flows */
     struct ns_rec end = { .kind = 0xff };
     for (unsigned i = 0; i < started; i++) {
+        /* its thread ends its flows while this one merges them */
+        pl.w[i].on_caller = false;
         unsigned spins = 0;
         while (!push_rec(&pl.w[i], &end))
             backoff(&spins);

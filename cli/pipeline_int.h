@@ -60,7 +60,16 @@ struct msg_hdr {
     uint32_t type;
 };
 
-enum { MSG_PAD = 1, MSG_FRAME, MSG_END, MSG_DONE };
+/* A frame's messages: MSG_NEW and MSG_END while it is analysed (flows its engine ends),
+ * then one MSG_FRAME. A worker reports the flows it created (MSG_NEW) before any flow
+ * ends, so the merger can hand ends to the sinks before the frame message is written:
+ * one frame can end more flows (an idle sweep) than the ring holds. */
+enum { MSG_PAD = 1, MSG_FRAME, MSG_END, MSG_NEW, MSG_DONE };
+
+/* Flows, address pairs, TCP and UDP streams a worker created since its last report. */
+struct new_counts {
+    uint32_t flows, pairs, streams[2];
+};
 
 struct byte_ring {
     _Alignas(64) atomic_size_t head;
@@ -73,7 +82,7 @@ struct byte_ring {
 /* What a worker tells about one frame. */
 struct frame_msg {
     uint64_t number;
-    uint32_t new_flows, new_pairs, new_streams[2];   /* created while it was analysed */
+    struct new_counts created;  /* while it was analysed, after the last MSG_NEW */
     uint32_t active;            /* the worker's live flows after it */
     uint32_t text_len;
     uint16_t npatch;
@@ -106,6 +115,10 @@ struct worker {
     unsigned idx;
     pthread_t th;
     bool started;
+    /* its frames are analysed on the calling thread, between reads and merges (until the
+     * end of the input: its thread then ends its flows): when its message ring is full,
+     * the calling thread must make room itself, by merging */
+    bool on_caller;
     struct rec_ring in;
     struct byte_ring out;
     struct ns_engine eng;
@@ -143,6 +156,7 @@ struct pipeline {
     struct ns_pipeline_io *io;
     const struct ns_args *a;
     unsigned n;
+    uint32_t cut0;              /* worker 0's share of the shard hash (cli/shard.h) */
     struct worker *w;
     int64_t first_ts;           /* written before the first record is queued */
     struct order_ent *order;
@@ -165,5 +179,14 @@ struct pipeline {
 void ns_pipeline_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg);
 /* A worker thread (arg: the struct worker): its ring's records, then its flows' ends. */
 void *ns_pipeline_worker(void *arg);
+/* One record through worker w's engine, its messages into w's ring (the worker's thread,
+ * or the calling thread for the worker that runs there). */
+void ns_pipeline_worker_frame(struct worker *w, const struct ns_rec *rec);
+/* The flows, pairs and streams w's engine created since its last report, taken; false
+ * when none. */
+bool ns_pipeline_take_new(struct worker *w, struct new_counts *c);
+/* The calling thread's worker found its message ring full: merge, or hand the flow ends
+ * of the frame it is analysing to the sinks now (cli/pipeline.c). */
+void ns_pipeline_make_room(struct pipeline *pl, unsigned *spins);
 
 #endif

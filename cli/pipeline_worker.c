@@ -16,8 +16,12 @@ static uint8_t *msg_reserve(struct worker *w, size_t len)
     size_t need = len > room_end ? len + room_end : len;
     unsigned spins = 0;
     while (head + need - r->tail_seen > BYTE_RING &&
-           head + need - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) > BYTE_RING)
-        backoff(&spins);
+           head + need - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) > BYTE_RING) {
+        if (w->on_caller)
+            ns_pipeline_make_room(w->pl, &spins);   /* no one else empties this ring */
+        else
+            backoff(&spins);
+    }
     if (len > room_end) {
         struct msg_hdr pad = { (uint32_t)room_end, MSG_PAD };
         memcpy(r->buf + (head & (BYTE_RING - 1)), &pad, sizeof pad);
@@ -63,6 +67,12 @@ void ns_pipeline_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *a
     if (!pair)
         ns_engine_flow_names(&w->eng, f, &dns, &sni);
     size_t names = (dns ? strlen(dns) + 1 : 0) + (sni ? strlen(sni) + 1 : 0);
+    struct new_counts c;
+    if (ns_pipeline_take_new(w, &c)) {
+        /* the flow may have been created in this frame: its number first */
+        memcpy(msg_reserve(w, sizeof c), &c, sizeof c);
+        msg_commit(w, MSG_NEW);
+    }
     uint8_t *p = msg_reserve(w, sizeof(struct end_msg) + names);
     struct end_msg *m = (struct end_msg *)(void *)p;
     memset(m, 0, sizeof *m);
@@ -165,7 +175,21 @@ static void host_input(const struct ns_pkt *pkt, struct frame_msg *m)
     memcpy(m->host_dst, v4 ? net->u.ipv4.dst : net->u.ipv6.dst, v4 ? 4 : 16);
 }
 
-static void worker_frame(struct worker *w, const struct ns_rec *rec)
+bool ns_pipeline_take_new(struct worker *w, struct new_counts *c)
+{
+    const struct ns_track *t = &w->eng.track;
+    c->flows = (uint32_t)(t->flows.stats.created - w->seen_flows);
+    c->pairs = (uint32_t)(t->pairs.stats.created - w->seen_pairs);
+    c->streams[0] = t->next_stream[0] - w->seen_streams[0];
+    c->streams[1] = t->next_stream[1] - w->seen_streams[1];
+    w->seen_flows = t->flows.stats.created;
+    w->seen_pairs = t->pairs.stats.created;
+    w->seen_streams[0] = t->next_stream[0];
+    w->seen_streams[1] = t->next_stream[1];
+    return (c->flows | c->pairs | c->streams[0] | c->streams[1]) != 0;
+}
+
+void ns_pipeline_worker_frame(struct worker *w, const struct ns_rec *rec)
 {
     const struct ns_args *a = w->args;
     if (!w->eng.have_first) {
@@ -197,16 +221,8 @@ static void worker_frame(struct worker *w, const struct ns_rec *rec)
     struct frame_msg *m = (struct frame_msg *)(void *)p;
     memset(m, 0, sizeof *m);
     m->number = rec->number;
-    const struct ns_track *t = &w->eng.track;
-    m->new_flows = (uint32_t)(t->flows.stats.created - w->seen_flows);
-    m->new_pairs = (uint32_t)(t->pairs.stats.created - w->seen_pairs);
-    m->new_streams[0] = t->next_stream[0] - w->seen_streams[0];
-    m->new_streams[1] = t->next_stream[1] - w->seen_streams[1];
-    w->seen_flows = t->flows.stats.created;
-    w->seen_pairs = t->pairs.stats.created;
-    w->seen_streams[0] = t->next_stream[0];
-    w->seen_streams[1] = t->next_stream[1];
-    m->active = t->flows.stats.active;
+    (void)ns_pipeline_take_new(w, &m->created);
+    m->active = w->eng.track.flows.stats.active;
     m->match = match;
     m->printed = printed;
     m->ts_ns = rec->ts_ns;
@@ -271,7 +287,7 @@ void *ns_pipeline_worker(void *arg)
         const struct ns_rec *rec = &r->slot[tail & (REC_RING - 1)];
         if (rec->kind == 0xff)
             break;                      /* the end of the input */
-        worker_frame(w, rec);
+        ns_pipeline_worker_frame(w, rec);
         /* the reader looks at tail only when the ring looks full: publish in batches */
         if ((++tail & 63) == 0 || tail == head)
             atomic_store_explicit(&r->tail, tail, memory_order_release);

@@ -15,7 +15,12 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned n)
+uint32_t ns_shard_even(unsigned n)
+{
+    return n <= 1 ? UINT32_MAX : (uint32_t)((1ull << 32) / n);
+}
+
+unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned n, uint32_t cut0)
 {
     uint32_t h;
     if (af == 4) {
@@ -31,8 +36,10 @@ unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned 
         memcpy(key + 16, swap ? a : b, 16);
         h = ns_hash_bytes(key, sizeof key, 0x6e73u);
     }
-    /* multiply-shift instead of a modulo: uniform for any n */
-    return (unsigned)(((uint64_t)h * n) >> 32);
+    if (n <= 1 || h < cut0)
+        return 0;
+    /* multiply-shift over the rest instead of a modulo: uniform for any n */
+    return 1 + (unsigned)(((uint64_t)(h - cut0) * (n - 1)) / ((1ull << 32) - cut0));
 }
 
 /* The common frame without a full dissection: Ethernet, up to two VLAN tags, then an IPv4
@@ -78,14 +85,14 @@ static bool is_ip(const struct ns_layer *l)
     return l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6;
 }
 
-unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *pkt, unsigned n)
+unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *pkt, unsigned n, uint32_t cut0)
 {
     if (n <= 1 || rec->kind != NS_REC_PACKET)
         return 0;
     uint8_t af;
     const uint8_t *src, *dst;
     if (fast_pair(rec, &af, &src, &dst))
-        return ns_shard_pair(af, src, dst, n);
+        return ns_shard_pair(af, src, dst, n, cut0);
     ns_pkt_reset(pkt);
     (void)ns_dissect_frame(rec->data, rec->caplen, rec->linktype, pkt);
     const struct ns_layer *ip = NULL;
@@ -107,6 +114,6 @@ unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *pkt, unsigned n)
     if (ip == NULL)
         return 0;
     if (ip->proto == NS_PROTO_IPV4)
-        return ns_shard_pair(4, ip->u.ipv4.src, ip->u.ipv4.dst, n);
-    return ns_shard_pair(6, ip->u.ipv6.src, ip->u.ipv6.dst, n);
+        return ns_shard_pair(4, ip->u.ipv4.src, ip->u.ipv4.dst, n, cut0);
+    return ns_shard_pair(6, ip->u.ipv6.src, ip->u.ipv6.dst, n, cut0);
 }
