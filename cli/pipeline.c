@@ -47,15 +47,33 @@ static bool grow(void **p, size_t *cap, size_t need, size_t size)
 }
 /* ---- the reader and merger side (the calling thread) */
 
+static void rec_flush(struct worker *w)
+{
+    struct rec_ring *r = &w->in;
+    if (atomic_load_explicit(&r->head, memory_order_relaxed) != r->head_local)
+        atomic_store_explicit(&r->head, r->head_local, memory_order_release);
+}
+
+/* Before this thread waits: a worker may be waiting for records still unpublished. */
+static void recs_flush(struct pipeline *pl)
+{
+    for (unsigned i = 0; i < pl->n; i++)
+        rec_flush(&pl->w[i]);
+}
+
 static bool push_rec(struct worker *w, const struct ns_rec *rec)
 {
     struct rec_ring *r = &w->in;
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t head = r->head_local;
     if (head - r->tail_seen >= REC_RING &&
-        head - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) >= REC_RING)
+        head - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) >= REC_RING) {
+        rec_flush(w);
         return false;
+    }
     r->slot[head & (REC_RING - 1)] = *rec;
-    atomic_store_explicit(&r->head, head + 1, memory_order_release);
+    r->head_local = ++head;
+    if (head % PUBLISH == 0)
+        atomic_store_explicit(&r->head, head, memory_order_release);
     return true;
 }
 
@@ -87,8 +105,10 @@ static const struct msg_hdr *wait_msg(struct worker *w)
 static void pop_msg(struct worker *w, const struct msg_hdr *h)
 {
     struct byte_ring *r = &w->out;
-    size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    atomic_store_explicit(&r->tail, tail + h->len, memory_order_release);
+    size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed) + h->len;
+    atomic_store_explicit(&r->tail, tail, memory_order_release);
+    /* a few messages ahead: they were written on the worker's core */
+    __builtin_prefetch(r->buf + ((tail + 256) & (BYTE_RING - 1)));
 }
 
 /* What worker w created gets the run's next numbers: numbers are handed out in order of
@@ -211,6 +231,7 @@ static bool merge_one(struct pipeline *pl, bool block)
     while ((m = take_until_frame(pl, w)) == NULL) {
         if (!block)
             return false;
+        recs_flush(pl);
         backoff(&spins);
     }
     struct ns_pipeline_io *io = pl->io;
@@ -227,7 +248,7 @@ static bool merge_one(struct pipeline *pl, bool block)
     if (m->has_anom) {
         struct ns_anomaly_quote q = { .af = m->q_af, .proto = m->q_proto, .src = m->q_src,
                                       .dst = m->q_dst, .sport = m->q_sport, .dport = m->q_dport };
-        struct ns_anomaly_pkt ap = { .ts_ns = m->ts_ns, .af = m->anom_af, .proto = m->anom_proto,
+        struct ns_anomaly_pkt ap = { .ts_ns = oe->rec.ts_ns, .af = m->anom_af, .proto = m->anom_proto,
                                      .tcp_flags = m->tcp_flags, .icmp_type = m->icmp_type,
                                      .icmp_code = m->icmp_code, .src = m->src, .dst = m->dst,
                                      .sport = m->sport, .dport = m->dport,
@@ -265,8 +286,10 @@ void ns_pipeline_make_room(struct pipeline *pl, unsigned *spins)
 {
     /* the frame being analysed is in the order ring: once the frames before it are merged,
      * merge_one hands its flow ends to the sinks as they come */
-    if (!merge_one(pl, false))
+    if (!merge_one(pl, false)) {
+        recs_flush(pl);
         backoff(spins);
+    }
 }
 
 static int by_key_then_id(const void *x, const void *y)
@@ -464,6 +487,20 @@ static void sum_counters(struct pipeline *pl)
     e->tcpa.stats.pool_peak = tcpa_peak;
 }
 
+/* Worker 0's share of the address pairs. The calling thread reads, merges and analyses
+ * worker 0's frames: with R its per-frame work besides analysis and W the analysis of a
+ * frame, it is as busy as each other worker when R + s W = (1 - s) W / (n - 1), so
+ * s = (1 - (n - 1) R/W) / n. R/W measured on the generated captures (bench/README.md),
+ * per-thread CPU time: 0.55 with -q (reading and the detector against the analysis),
+ * 0.4 when frames are printed (formatting is a worker's, writing the merger's). With many
+ * workers s reaches 0 and this thread only reads and merges. */
+static double share0(const struct ns_args *a, unsigned n)
+{
+    double r = a->quiet ? 0.55 : 0.4;
+    double s = (1 - (n - 1) * r) / n;
+    return s < 0 ? 0 : s;
+}
+
 int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
 {
     static struct ns_input in;
@@ -480,10 +517,9 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     /* Worker 0 runs on this thread, which also reads and merges: on two cores two threads
      * are busy instead of three taking turns, and its records and messages never cross
      * cores. Its share of the frames leaves it as busy as each other worker. */
-    pl.cut0 = ns_shard_even(pl.n);
-    if (pl.n > 1) {
+    {
         const char *e = getenv("NS_CUT0");
-        pl.cut0 = (uint32_t)((e ? atof(e) : 0.3) * 4294967296.0);
+        ns_shard_init(&pl.shard, pl.n, e ? atof(e) : share0(a, pl.n));
     }
     atomic_init(&pl.read_off, 0);
     atomic_init(&pl.touch_off, 0);
@@ -511,7 +547,6 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
              * before it, so without this every header is a wait on memory */
             if (in.reader.off + 4096 < in.len) {
                 __builtin_prefetch(in.map + in.reader.off + 1024);
-                __builtin_prefetch(in.map + in.reader.off + 4096);
             }
             int keep = io->keep(a, &rec);
             if (keep <= 0) {
@@ -525,12 +560,14 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
                 e->have_first = true;
                 e->first_ts_ns = pl.first_ts = rec.has_ts ? rec.ts_ns : 0;
             }
-            unsigned wi = ns_shard_of(&rec, &scratch, pl.n, pl.cut0);
+            unsigned wi = ns_shard_of(&pl.shard, &rec, &scratch);
             unsigned spins = 0;
             while (pl.ohead - pl.otail >= ORDER_RING ||
                    (!pl.w[wi].on_caller && !push_rec(&pl.w[wi], &rec))) {
-                if (!merge_one(&pl, false))
+                if (!merge_one(&pl, false)) {
+                    recs_flush(&pl);
                     backoff(&spins);
+                }
             }
             pl.order[pl.ohead & (ORDER_RING - 1)] = (struct order_ent){ rec, wi, in.reader.section_first_if,
                                                                      in.reader.swapped };
@@ -559,6 +596,7 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
         unsigned spins = 0;
         while (!push_rec(&pl.w[i], &end))
             backoff(&spins);
+        rec_flush(&pl.w[i]);
     }
     if (started == pl.n && rc >= 0)
         merge_finals(&pl);

@@ -10,6 +10,7 @@
 
 #include "input.h"
 #include "pipeline.h"
+#include "shard.h"
 
 #define REC_RING    (1u << 14)          /* records queued per worker (1 MiB): milliseconds of work */
 #define BYTE_RING   (8u << 20)          /* results per worker: frames (about 200 bytes each with -q), flow ends */
@@ -33,8 +34,14 @@ static inline void backoff(unsigned *spins)
 
 /* ---- one producer, one consumer: records to a worker */
 
+/* Both rings publish their head in batches (PUBLISH entries, and whenever the producer is
+ * about to wait): a head stored per entry moves its cache line between the cores once
+ * per frame whenever the consumer is polling it. */
+#define PUBLISH 16
+
 struct rec_ring {
     _Alignas(64) atomic_size_t head;    /* written by the producer */
+    size_t head_local;                  /* the producer's: written, maybe not published */
     size_t tail_seen;                   /* the producer's last look at tail: the shared
                                            line is read only when the ring looks full */
     _Alignas(64) atomic_size_t tail;    /* written by the consumer */
@@ -73,15 +80,18 @@ struct new_counts {
 
 struct byte_ring {
     _Alignas(64) atomic_size_t head;
+    size_t head_local;                  /* the producer's: written, maybe not published */
+    unsigned unpublished;               /* messages since the last publication */
     size_t tail_seen;                   /* the producer's last look at tail */
     _Alignas(64) atomic_size_t tail;
     size_t head_seen;                   /* the consumer's last look at head */
     _Alignas(64) uint8_t *buf;          /* BYTE_RING */
 };
 
-/* What a worker tells about one frame. */
+/* What a worker tells about one frame. Written field by field, never cleared whole: the
+ * merger reads the addresses only when has_anom, has_quote or host_af say so, so a common
+ * frame's message is its first 72 bytes. */
 struct frame_msg {
-    uint64_t number;
     struct new_counts created;  /* while it was analysed, after the last MSG_NEW */
     uint32_t active;            /* the worker's live flows after it */
     uint32_t text_len;
@@ -91,10 +101,12 @@ struct frame_msg {
     uint8_t has_anom, has_quote, host_af;
     uint8_t anom_af, anom_proto, tcp_flags, icmp_type, icmp_code;
     uint16_t sport, dport;
+    uint8_t src[16], dst[16];
+    /* has_quote */
     uint8_t q_af, q_proto;
     uint16_t q_sport, q_dport;
-    int64_t ts_ns;
-    uint8_t src[16], dst[16], q_src[16], q_dst[16];
+    uint8_t q_src[16], q_dst[16];
+    /* host_af */
     uint8_t host_src[16], host_dst[16];
     /* then npatch struct ns_output_patch, then text_len bytes */
 };
@@ -156,7 +168,7 @@ struct pipeline {
     struct ns_pipeline_io *io;
     const struct ns_args *a;
     unsigned n;
-    uint32_t cut0;              /* worker 0's share of the shard hash (cli/shard.h) */
+    struct ns_shard shard;      /* worker 0, on this thread, takes a smaller share */
     struct worker *w;
     int64_t first_ts;           /* written before the first record is queued */
     struct order_ent *order;
@@ -174,6 +186,15 @@ struct pipeline {
     atomic_size_t touch_off;
     uint64_t pairs_merged;      /* one pair counted by two workers (a tunnel's outer pair) */
 };
+
+/* Publishes what the producer wrote into worker w's message ring. */
+static inline void ns_pipeline_out_flush(struct worker *w)
+{
+    if (w->out.unpublished != 0) {
+        w->out.unpublished = 0;
+        atomic_store_explicit(&w->out.head, w->out.head_local, memory_order_release);
+    }
+}
 
 /* The worker engines' on_flow_end (arg: the struct worker). */
 void ns_pipeline_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg);

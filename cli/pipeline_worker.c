@@ -11,12 +11,13 @@ static uint8_t *msg_reserve(struct worker *w, size_t len)
 {
     struct byte_ring *r = &w->out;
     len = (len + sizeof(struct msg_hdr) + 7) & ~(size_t)7;
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t head = r->head_local;
     size_t room_end = BYTE_RING - (head & (BYTE_RING - 1));
     size_t need = len > room_end ? len + room_end : len;
     unsigned spins = 0;
     while (head + need - r->tail_seen > BYTE_RING &&
            head + need - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) > BYTE_RING) {
+        ns_pipeline_out_flush(w);      /* the merger may be waiting for those */
         if (w->on_caller)
             ns_pipeline_make_room(w->pl, &spins);   /* no one else empties this ring */
         else
@@ -26,7 +27,8 @@ static uint8_t *msg_reserve(struct worker *w, size_t len)
         struct msg_hdr pad = { (uint32_t)room_end, MSG_PAD };
         memcpy(r->buf + (head & (BYTE_RING - 1)), &pad, sizeof pad);
         head += room_end;
-        atomic_store_explicit(&r->head, head, memory_order_release);
+        r->head_local = head;
+        r->unpublished++;
     }
     struct msg_hdr *h = (struct msg_hdr *)(void *)(r->buf + (head & (BYTE_RING - 1)));
     h->len = (uint32_t)len;
@@ -36,10 +38,13 @@ static uint8_t *msg_reserve(struct worker *w, size_t len)
 static void msg_commit(struct worker *w, uint32_t type)
 {
     struct byte_ring *r = &w->out;
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t head = r->head_local;
     struct msg_hdr *h = (struct msg_hdr *)(void *)(r->buf + (head & (BYTE_RING - 1)));
     h->type = type;
-    atomic_store_explicit(&r->head, head + h->len, memory_order_release);
+    r->head_local = head + h->len;
+    /* the calling thread's worker: the merger is this thread, which reads the head */
+    if (++r->unpublished >= PUBLISH || w->on_caller || type == MSG_DONE)
+        ns_pipeline_out_flush(w);
 }
 
 static void put_name(uint8_t **p, const char *s, uint16_t *len)
@@ -114,6 +119,8 @@ static void anomaly_input(const struct ns_pkt *pkt, struct frame_msg *m)
     if (net < 0 || (unsigned)net + 1 >= pkt->nlayers)
         return;
     const struct ns_layer *ip = &pkt->layer[net], *l = ip + 1;
+    m->tcp_flags = m->icmp_type = m->icmp_code = 0;    /* the message is not cleared */
+    m->sport = m->dport = 0;
     m->anom_af = ip->proto == NS_PROTO_IPV4 ? 4 : 6;
     memcpy(m->src, ip->proto == NS_PROTO_IPV4 ? ip->u.ipv4.src : ip->u.ipv6.src, m->anom_af == 4 ? 4 : 16);
     memcpy(m->dst, ip->proto == NS_PROTO_IPV4 ? ip->u.ipv4.dst : ip->u.ipv6.dst, m->anom_af == 4 ? 4 : 16);
@@ -219,13 +226,11 @@ void ns_pipeline_worker_frame(struct worker *w, const struct ns_rec *rec)
     size_t plen = w->patches.n * sizeof(struct ns_output_patch);
     uint8_t *p = msg_reserve(w, sizeof(struct frame_msg) + plen + text_len);
     struct frame_msg *m = (struct frame_msg *)(void *)p;
-    memset(m, 0, sizeof *m);
-    m->number = rec->number;
     (void)ns_pipeline_take_new(w, &m->created);
     m->active = w->eng.track.flows.stats.active;
     m->match = match;
     m->printed = printed;
-    m->ts_ns = rec->ts_ns;
+    m->has_anom = m->has_quote = m->host_af = 0;
     const struct ns_pkt *pkt = &w->eng.pkt;
     if (rec->kind == NS_REC_PACKET) {
         if (w->detect && !(pkt->flags & NS_PKT_FRAGMENT && !(pkt->flags & NS_PKT_REASSEMBLED)))
@@ -273,12 +278,16 @@ void *ns_pipeline_worker(void *arg)
     for (;;) {
         unsigned spins = 0;
         while (head == tail && (head = atomic_load_explicit(&r->head, memory_order_acquire)) == tail) {
+            ns_pipeline_out_flush(w);  /* nothing more comes until the reader sends more */
             touch_ahead(w->pl);
             nap(&spins);
         }
         /* this worker reads every N-th record of the file: the hardware prefetcher does
          * not follow that stride, so fetch a few records ahead by hand */
-        if (head - tail > PREFETCH) {
+        if (head - tail > 2 * PREFETCH) {
+            /* the slot itself was last written on the reader's core: fetch it first, its
+             * record's bytes once the slot is here */
+            __builtin_prefetch(&r->slot[(tail + 2 * PREFETCH) & (REC_RING - 1)]);
             const struct ns_rec *ahead = &r->slot[(tail + PREFETCH) & (REC_RING - 1)];
             __builtin_prefetch(ahead->data);
             if (ahead->caplen > 64)

@@ -126,11 +126,18 @@ def mix64(x):
     return x ^ (x >> 31)
 
 
-def shard(a, b, n):
-    """cli/shard.c's ns_shard_pair for IPv4 addresses (4-byte strings)."""
+def shard(a, b, n, quiet=True):
+    """cli/shard.c's ns_shard_pair for IPv4 addresses (4-byte strings), with the share of
+    worker 0 that cli/pipeline.c's share0() gives it."""
     x, y = sorted((int.from_bytes(a, "big"), int.from_bytes(b, "big")))
     h = mix64(((x << 32) | y) ^ 0x6E73) >> 32
-    return (h * n) >> 32
+    r = 0.55 if quiet else 0.4
+    share = max(0.0, (1 - (n - 1) * r) / n)
+    cut0 = min(max(int(share * 2**32), 1), 2**31)
+    if h < cut0:
+        return 0
+    mul = ((n - 1) << 48) // (2**32 - cut0)
+    return 1 + (((h - cut0) * mul) >> 48)
 
 
 def syn_flood_capture(path):
