@@ -517,10 +517,7 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     /* Worker 0 runs on this thread, which also reads and merges: on two cores two threads
      * are busy instead of three taking turns, and its records and messages never cross
      * cores. Its share of the frames leaves it as busy as each other worker. */
-    {
-        const char *e = getenv("NS_CUT0");
-        ns_shard_init(&pl.shard, pl.n, e ? atof(e) : share0(a, pl.n));
-    }
+    ns_shard_init(&pl.shard, pl.n, share0(a, pl.n));
     atomic_init(&pl.read_off, 0);
     atomic_init(&pl.touch_off, 0);
     pl.w = calloc(pl.n, sizeof *pl.w);
