@@ -588,8 +588,10 @@ int ns_pipeline_run_file(const char *path, struct ns_pipeline_io *io)
     /* the end of the input, then each worker's remaining flows */
     struct ns_rec end = { .kind = 0xff };
     for (unsigned i = 0; i < started; i++) {
-        /* its thread ends its flows while this one merges them */
-        pl.w[i].on_caller = false;
+        /* its thread ends its flows while this one merges them (published to it by the
+         * release of the end record) */
+        if (pl.w[i].on_caller)
+            pl.w[i].on_caller = false;
         unsigned spins = 0;
         while (!push_rec(&pl.w[i], &end))
             backoff(&spins);

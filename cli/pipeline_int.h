@@ -13,7 +13,7 @@
 #include "shard.h"
 
 #define REC_RING    (1u << 14)          /* records queued per worker (1 MiB): milliseconds of work */
-#define BYTE_RING   (8u << 20)          /* results per worker: frames (about 200 bytes each with -q), flow ends */
+#define BYTE_RING   (8u << 20)          /* results per worker: frames (80 bytes each with -q), flow ends */
 #define TEXT_MAX    (1u << 20)          /* one frame's formatted output */
 #define ORDER_RING  (1u << 16)          /* frames dispatched, not yet merged (5 MiB) */
 #define MAX_WORKERS 64

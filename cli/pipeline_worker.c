@@ -275,10 +275,14 @@ void *ns_pipeline_worker(void *arg)
     struct rec_ring *r = &w->in;
     size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     size_t head = tail;
+    /* worker 0's thread analyses nothing until the end of the input (the calling thread
+     * does, and owns the message ring meanwhile): it must not touch that ring before */
+    bool produced = false;
     for (;;) {
         unsigned spins = 0;
         while (head == tail && (head = atomic_load_explicit(&r->head, memory_order_acquire)) == tail) {
-            ns_pipeline_out_flush(w);  /* nothing more comes until the reader sends more */
+            if (produced)
+                ns_pipeline_out_flush(w);  /* nothing more comes until the reader sends more */
             touch_ahead(w->pl);
             nap(&spins);
         }
@@ -297,6 +301,7 @@ void *ns_pipeline_worker(void *arg)
         if (rec->kind == 0xff)
             break;                      /* the end of the input */
         ns_pipeline_worker_frame(w, rec);
+        produced = true;
         /* the reader looks at tail only when the ring looks full: publish in batches */
         if ((++tail & 63) == 0 || tail == head)
             atomic_store_explicit(&r->tail, tail, memory_order_release);
