@@ -8,8 +8,10 @@
  *         order (ends during a frame with that frame; at the end, by creation).
  * Threads: the calling thread reads, dispatches (cli/shard.h) and merges; N workers each own
  *         an engine (flow tables, TCP analysis, reassembly) and format their frames' output
- *         with placeholders (cli/output.h patches). Rings between them are allocated once at
- *         start; a frame's bytes stay in the mapped file.
+ *         with placeholders (cli/output.h patches). Worker 0 analyses its (smaller) share on
+ *         the calling thread, between reads and merges; its own thread only ends its flows.
+ *         Rings between them are allocated once at start; a frame's bytes stay in the
+ *         mapped file.
  * Errors: as run_file in main.c: the return value is the exit status so far (0, 1 for a -f
  *         filter that cannot be compiled, 2 for a damaged file), the message already printed.
  * Never:  used for live capture, or when an option needs a serial run

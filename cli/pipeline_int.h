@@ -10,9 +10,10 @@
 
 #include "input.h"
 #include "pipeline.h"
+#include "shard.h"
 
 #define REC_RING    (1u << 14)          /* records queued per worker (1 MiB): milliseconds of work */
-#define BYTE_RING   (8u << 20)          /* results per worker: frames (about 200 bytes each with -q), flow ends */
+#define BYTE_RING   (8u << 20)          /* results per worker: frames (80 bytes each with -q), flow ends */
 #define TEXT_MAX    (1u << 20)          /* one frame's formatted output */
 #define ORDER_RING  (1u << 16)          /* frames dispatched, not yet merged (5 MiB) */
 #define MAX_WORKERS 64
@@ -33,8 +34,14 @@ static inline void backoff(unsigned *spins)
 
 /* ---- one producer, one consumer: records to a worker */
 
+/* Both rings publish their head in batches (PUBLISH entries, and whenever the producer is
+ * about to wait): a head stored per entry moves its cache line between the cores once
+ * per frame whenever the consumer is polling it. */
+#define PUBLISH 16
+
 struct rec_ring {
     _Alignas(64) atomic_size_t head;    /* written by the producer */
+    size_t head_local;                  /* the producer's: written, maybe not published */
     size_t tail_seen;                   /* the producer's last look at tail: the shared
                                            line is read only when the ring looks full */
     _Alignas(64) atomic_size_t tail;    /* written by the consumer */
@@ -60,20 +67,32 @@ struct msg_hdr {
     uint32_t type;
 };
 
-enum { MSG_PAD = 1, MSG_FRAME, MSG_END, MSG_DONE };
+/* A frame's messages: MSG_NEW and MSG_END while it is analysed (flows its engine ends),
+ * then one MSG_FRAME. A worker reports the flows it created (MSG_NEW) before any flow
+ * ends, so the merger can hand ends to the sinks before the frame message is written:
+ * one frame can end more flows (an idle sweep) than the ring holds. */
+enum { MSG_PAD = 1, MSG_FRAME, MSG_END, MSG_NEW, MSG_DONE };
+
+/* Flows, address pairs, TCP and UDP streams a worker created since its last report. */
+struct new_counts {
+    uint32_t flows, pairs, streams[2];
+};
 
 struct byte_ring {
     _Alignas(64) atomic_size_t head;
+    size_t head_local;                  /* the producer's: written, maybe not published */
+    unsigned unpublished;               /* messages since the last publication */
     size_t tail_seen;                   /* the producer's last look at tail */
     _Alignas(64) atomic_size_t tail;
     size_t head_seen;                   /* the consumer's last look at head */
     _Alignas(64) uint8_t *buf;          /* BYTE_RING */
 };
 
-/* What a worker tells about one frame. */
+/* What a worker tells about one frame. Written field by field, never cleared whole: the
+ * merger reads the addresses only when has_anom, has_quote or host_af say so, so a common
+ * frame's message is its first 72 bytes. */
 struct frame_msg {
-    uint64_t number;
-    uint32_t new_flows, new_pairs, new_streams[2];   /* created while it was analysed */
+    struct new_counts created;  /* while it was analysed, after the last MSG_NEW */
     uint32_t active;            /* the worker's live flows after it */
     uint32_t text_len;
     uint16_t npatch;
@@ -82,10 +101,12 @@ struct frame_msg {
     uint8_t has_anom, has_quote, host_af;
     uint8_t anom_af, anom_proto, tcp_flags, icmp_type, icmp_code;
     uint16_t sport, dport;
+    uint8_t src[16], dst[16];
+    /* has_quote */
     uint8_t q_af, q_proto;
     uint16_t q_sport, q_dport;
-    int64_t ts_ns;
-    uint8_t src[16], dst[16], q_src[16], q_dst[16];
+    uint8_t q_src[16], q_dst[16];
+    /* host_af */
     uint8_t host_src[16], host_dst[16];
     /* then npatch struct ns_output_patch, then text_len bytes */
 };
@@ -106,6 +127,10 @@ struct worker {
     unsigned idx;
     pthread_t th;
     bool started;
+    /* its frames are analysed on the calling thread, between reads and merges (until the
+     * end of the input: its thread then ends its flows): when its message ring is full,
+     * the calling thread must make room itself, by merging */
+    bool on_caller;
     struct rec_ring in;
     struct byte_ring out;
     struct ns_engine eng;
@@ -143,6 +168,7 @@ struct pipeline {
     struct ns_pipeline_io *io;
     const struct ns_args *a;
     unsigned n;
+    struct ns_shard shard;      /* worker 0, on this thread, takes a smaller share */
     struct worker *w;
     int64_t first_ts;           /* written before the first record is queued */
     struct order_ent *order;
@@ -161,9 +187,27 @@ struct pipeline {
     uint64_t pairs_merged;      /* one pair counted by two workers (a tunnel's outer pair) */
 };
 
+/* Publishes what the producer wrote into worker w's message ring. */
+static inline void ns_pipeline_out_flush(struct worker *w)
+{
+    if (w->out.unpublished != 0) {
+        w->out.unpublished = 0;
+        atomic_store_explicit(&w->out.head, w->out.head_local, memory_order_release);
+    }
+}
+
 /* The worker engines' on_flow_end (arg: the struct worker). */
 void ns_pipeline_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg);
 /* A worker thread (arg: the struct worker): its ring's records, then its flows' ends. */
 void *ns_pipeline_worker(void *arg);
+/* One record through worker w's engine, its messages into w's ring (the worker's thread,
+ * or the calling thread for the worker that runs there). */
+void ns_pipeline_worker_frame(struct worker *w, const struct ns_rec *rec);
+/* The flows, pairs and streams w's engine created since its last report, taken; false
+ * when none. */
+bool ns_pipeline_take_new(struct worker *w, struct new_counts *c);
+/* The calling thread's worker found its message ring full: merge, or hand the flow ends
+ * of the frame it is analysing to the sinks now (cli/pipeline.c). */
+void ns_pipeline_make_room(struct pipeline *pl, unsigned *spins);
 
 #endif

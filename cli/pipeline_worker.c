@@ -11,18 +11,24 @@ static uint8_t *msg_reserve(struct worker *w, size_t len)
 {
     struct byte_ring *r = &w->out;
     len = (len + sizeof(struct msg_hdr) + 7) & ~(size_t)7;
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t head = r->head_local;
     size_t room_end = BYTE_RING - (head & (BYTE_RING - 1));
     size_t need = len > room_end ? len + room_end : len;
     unsigned spins = 0;
     while (head + need - r->tail_seen > BYTE_RING &&
-           head + need - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) > BYTE_RING)
-        backoff(&spins);
+           head + need - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) > BYTE_RING) {
+        ns_pipeline_out_flush(w);      /* the merger may be waiting for those */
+        if (w->on_caller)
+            ns_pipeline_make_room(w->pl, &spins);   /* no one else empties this ring */
+        else
+            backoff(&spins);
+    }
     if (len > room_end) {
         struct msg_hdr pad = { (uint32_t)room_end, MSG_PAD };
         memcpy(r->buf + (head & (BYTE_RING - 1)), &pad, sizeof pad);
         head += room_end;
-        atomic_store_explicit(&r->head, head, memory_order_release);
+        r->head_local = head;
+        r->unpublished++;
     }
     struct msg_hdr *h = (struct msg_hdr *)(void *)(r->buf + (head & (BYTE_RING - 1)));
     h->len = (uint32_t)len;
@@ -32,10 +38,13 @@ static uint8_t *msg_reserve(struct worker *w, size_t len)
 static void msg_commit(struct worker *w, uint32_t type)
 {
     struct byte_ring *r = &w->out;
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t head = r->head_local;
     struct msg_hdr *h = (struct msg_hdr *)(void *)(r->buf + (head & (BYTE_RING - 1)));
     h->type = type;
-    atomic_store_explicit(&r->head, head + h->len, memory_order_release);
+    r->head_local = head + h->len;
+    /* the calling thread's worker: the merger is this thread, which reads the head */
+    if (++r->unpublished >= PUBLISH || w->on_caller || type == MSG_DONE)
+        ns_pipeline_out_flush(w);
 }
 
 static void put_name(uint8_t **p, const char *s, uint16_t *len)
@@ -63,6 +72,12 @@ void ns_pipeline_flow_end(const struct ns_flow *f, enum ns_flow_end why, void *a
     if (!pair)
         ns_engine_flow_names(&w->eng, f, &dns, &sni);
     size_t names = (dns ? strlen(dns) + 1 : 0) + (sni ? strlen(sni) + 1 : 0);
+    struct new_counts c;
+    if (ns_pipeline_take_new(w, &c)) {
+        /* the flow may have been created in this frame: its number first */
+        memcpy(msg_reserve(w, sizeof c), &c, sizeof c);
+        msg_commit(w, MSG_NEW);
+    }
     uint8_t *p = msg_reserve(w, sizeof(struct end_msg) + names);
     struct end_msg *m = (struct end_msg *)(void *)p;
     memset(m, 0, sizeof *m);
@@ -104,6 +119,8 @@ static void anomaly_input(const struct ns_pkt *pkt, struct frame_msg *m)
     if (net < 0 || (unsigned)net + 1 >= pkt->nlayers)
         return;
     const struct ns_layer *ip = &pkt->layer[net], *l = ip + 1;
+    m->tcp_flags = m->icmp_type = m->icmp_code = 0;    /* the message is not cleared */
+    m->sport = m->dport = 0;
     m->anom_af = ip->proto == NS_PROTO_IPV4 ? 4 : 6;
     memcpy(m->src, ip->proto == NS_PROTO_IPV4 ? ip->u.ipv4.src : ip->u.ipv6.src, m->anom_af == 4 ? 4 : 16);
     memcpy(m->dst, ip->proto == NS_PROTO_IPV4 ? ip->u.ipv4.dst : ip->u.ipv6.dst, m->anom_af == 4 ? 4 : 16);
@@ -165,7 +182,21 @@ static void host_input(const struct ns_pkt *pkt, struct frame_msg *m)
     memcpy(m->host_dst, v4 ? net->u.ipv4.dst : net->u.ipv6.dst, v4 ? 4 : 16);
 }
 
-static void worker_frame(struct worker *w, const struct ns_rec *rec)
+bool ns_pipeline_take_new(struct worker *w, struct new_counts *c)
+{
+    const struct ns_track *t = &w->eng.track;
+    c->flows = (uint32_t)(t->flows.stats.created - w->seen_flows);
+    c->pairs = (uint32_t)(t->pairs.stats.created - w->seen_pairs);
+    c->streams[0] = t->next_stream[0] - w->seen_streams[0];
+    c->streams[1] = t->next_stream[1] - w->seen_streams[1];
+    w->seen_flows = t->flows.stats.created;
+    w->seen_pairs = t->pairs.stats.created;
+    w->seen_streams[0] = t->next_stream[0];
+    w->seen_streams[1] = t->next_stream[1];
+    return (c->flows | c->pairs | c->streams[0] | c->streams[1]) != 0;
+}
+
+void ns_pipeline_worker_frame(struct worker *w, const struct ns_rec *rec)
 {
     const struct ns_args *a = w->args;
     if (!w->eng.have_first) {
@@ -195,21 +226,11 @@ static void worker_frame(struct worker *w, const struct ns_rec *rec)
     size_t plen = w->patches.n * sizeof(struct ns_output_patch);
     uint8_t *p = msg_reserve(w, sizeof(struct frame_msg) + plen + text_len);
     struct frame_msg *m = (struct frame_msg *)(void *)p;
-    memset(m, 0, sizeof *m);
-    m->number = rec->number;
-    const struct ns_track *t = &w->eng.track;
-    m->new_flows = (uint32_t)(t->flows.stats.created - w->seen_flows);
-    m->new_pairs = (uint32_t)(t->pairs.stats.created - w->seen_pairs);
-    m->new_streams[0] = t->next_stream[0] - w->seen_streams[0];
-    m->new_streams[1] = t->next_stream[1] - w->seen_streams[1];
-    w->seen_flows = t->flows.stats.created;
-    w->seen_pairs = t->pairs.stats.created;
-    w->seen_streams[0] = t->next_stream[0];
-    w->seen_streams[1] = t->next_stream[1];
-    m->active = t->flows.stats.active;
+    (void)ns_pipeline_take_new(w, &m->created);
+    m->active = w->eng.track.flows.stats.active;
     m->match = match;
     m->printed = printed;
-    m->ts_ns = rec->ts_ns;
+    m->has_anom = m->has_quote = m->host_af = 0;
     const struct ns_pkt *pkt = &w->eng.pkt;
     if (rec->kind == NS_REC_PACKET) {
         if (w->detect && !(pkt->flags & NS_PKT_FRAGMENT && !(pkt->flags & NS_PKT_REASSEMBLED)))
@@ -254,15 +275,23 @@ void *ns_pipeline_worker(void *arg)
     struct rec_ring *r = &w->in;
     size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     size_t head = tail;
+    /* worker 0's thread analyses nothing until the end of the input (the calling thread
+     * does, and owns the message ring meanwhile): it must not touch that ring before */
+    bool produced = false;
     for (;;) {
         unsigned spins = 0;
         while (head == tail && (head = atomic_load_explicit(&r->head, memory_order_acquire)) == tail) {
+            if (produced)
+                ns_pipeline_out_flush(w);  /* nothing more comes until the reader sends more */
             touch_ahead(w->pl);
             nap(&spins);
         }
         /* this worker reads every N-th record of the file: the hardware prefetcher does
          * not follow that stride, so fetch a few records ahead by hand */
-        if (head - tail > PREFETCH) {
+        if (head - tail > 2 * PREFETCH) {
+            /* the slot itself was last written on the reader's core: fetch it first, its
+             * record's bytes once the slot is here */
+            __builtin_prefetch(&r->slot[(tail + 2 * PREFETCH) & (REC_RING - 1)]);
             const struct ns_rec *ahead = &r->slot[(tail + PREFETCH) & (REC_RING - 1)];
             __builtin_prefetch(ahead->data);
             if (ahead->caplen > 64)
@@ -271,7 +300,8 @@ void *ns_pipeline_worker(void *arg)
         const struct ns_rec *rec = &r->slot[tail & (REC_RING - 1)];
         if (rec->kind == 0xff)
             break;                      /* the end of the input */
-        worker_frame(w, rec);
+        ns_pipeline_worker_frame(w, rec);
+        produced = true;
         /* the reader looks at tail only when the ring looks full: publish in batches */
         if ((++tail & 63) == 0 || tail == head)
             atomic_store_explicit(&r->tail, tail, memory_order_release);

@@ -15,7 +15,22 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned n)
+void ns_shard_init(struct ns_shard *sh, unsigned n, double share0)
+{
+    sh->n = n < 1 ? 1 : n;
+    if (sh->n == 1) {
+        sh->cut0 = UINT32_MAX;
+        sh->mul = 0;
+        return;
+    }
+    /* at most half: the rest's range stays >= 2^31, so the product below fits 64 bits */
+    double c = share0 * 4294967296.0;
+    sh->cut0 = c < 1 ? 1 : c > 2147483648.0 ? 2147483648u : (uint32_t)c;
+    /* 48-bit fixed point, rounded down: (h - cut0) * mul >> 48 stays below n - 1 */
+    sh->mul = ((uint64_t)(sh->n - 1) << 48) / ((1ull << 32) - sh->cut0);
+}
+
+unsigned ns_shard_pair(const struct ns_shard *sh, uint8_t af, const uint8_t *a, const uint8_t *b)
 {
     uint32_t h;
     if (af == 4) {
@@ -31,8 +46,9 @@ unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned 
         memcpy(key + 16, swap ? a : b, 16);
         h = ns_hash_bytes(key, sizeof key, 0x6e73u);
     }
-    /* multiply-shift instead of a modulo: uniform for any n */
-    return (unsigned)(((uint64_t)h * n) >> 32);
+    if (h < sh->cut0)
+        return 0;
+    return 1 + (unsigned)(((uint64_t)(h - sh->cut0) * sh->mul) >> 48);
 }
 
 /* The common frame without a full dissection: Ethernet, up to two VLAN tags, then an IPv4
@@ -78,14 +94,14 @@ static bool is_ip(const struct ns_layer *l)
     return l->proto == NS_PROTO_IPV4 || l->proto == NS_PROTO_IPV6;
 }
 
-unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *pkt, unsigned n)
+unsigned ns_shard_of(const struct ns_shard *sh, const struct ns_rec *rec, struct ns_pkt *pkt)
 {
-    if (n <= 1 || rec->kind != NS_REC_PACKET)
+    if (sh->n <= 1 || rec->kind != NS_REC_PACKET)
         return 0;
     uint8_t af;
     const uint8_t *src, *dst;
     if (fast_pair(rec, &af, &src, &dst))
-        return ns_shard_pair(af, src, dst, n);
+        return ns_shard_pair(sh, af, src, dst);
     ns_pkt_reset(pkt);
     (void)ns_dissect_frame(rec->data, rec->caplen, rec->linktype, pkt);
     const struct ns_layer *ip = NULL;
@@ -107,6 +123,6 @@ unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *pkt, unsigned n)
     if (ip == NULL)
         return 0;
     if (ip->proto == NS_PROTO_IPV4)
-        return ns_shard_pair(4, ip->u.ipv4.src, ip->u.ipv4.dst, n);
-    return ns_shard_pair(6, ip->u.ipv6.src, ip->u.ipv6.dst, n);
+        return ns_shard_pair(sh, 4, ip->u.ipv4.src, ip->u.ipv4.dst);
+    return ns_shard_pair(sh, 6, ip->u.ipv6.src, ip->u.ipv6.dst);
 }

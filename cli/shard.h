@@ -1,6 +1,8 @@
 /* cli/shard.h: which worker of --threads N gets a record (docs/threads.md).
  * In:     one record; a scratch struct ns_pkt the caller owns (the reader thread's).
- * Out:    a worker index 0..n-1, the same for both directions of a conversation.
+ * Out:    a worker index 0..n-1, the same for both directions of a conversation; worker 0
+ *         gets a share of the hash space chosen at init (it runs on the reader's thread,
+ *         which also merges: docs/threads.md), the others equal shares of the rest.
  * Key:    the IP address pair (lower address first, so symmetric) of the frame's
  *         innermost unquoted IPv4/IPv6 header, as the dissectors find it (any link type,
  *         VLAN, MPLS, PPPoE, GRE and IP-in-IP tunnels, IPv6 extension headers); for an
@@ -15,10 +17,21 @@
 #include "../core/reader.h"
 #include "../dissectors/packet.h"
 
-unsigned ns_shard_of(const struct ns_rec *rec, struct ns_pkt *scratch, unsigned n);
+/* How the hash space is cut: worker 0 takes the share cut0 / 2^32, the others equal parts
+ * of the rest (a multiply and a shift: no division per frame). */
+struct ns_shard {
+    unsigned n;
+    uint32_t cut0;
+    uint64_t mul;
+};
+
+/* share0: worker 0's fraction of the hash space (at most 1/2); any n >= 1. */
+void ns_shard_init(struct ns_shard *sh, unsigned n, double share0);
+
+unsigned ns_shard_of(const struct ns_shard *sh, const struct ns_rec *rec, struct ns_pkt *scratch);
 
 /* The shard of an address pair (af 4 or 6; 4 or 16 bytes each): ns_shard_of's hash, for
  * tests and the SYN-flood check that sources really spread over workers. */
-unsigned ns_shard_pair(uint8_t af, const uint8_t *a, const uint8_t *b, unsigned n);
+unsigned ns_shard_pair(const struct ns_shard *sh, uint8_t af, const uint8_t *a, const uint8_t *b);
 
 #endif
