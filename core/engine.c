@@ -75,10 +75,12 @@ void ns_engine_prefetch_flow(const struct ns_engine *e, const struct ns_engine_a
     }
 }
 
-/* Live flows above which the lookahead is on. Each flow holds about 400 bytes the
- * packet path touches (entry 136, TCP 152, Zeek 96, index 8), so this many make about
- * LOOKAHEAD_FLOWS * 400 bytes: see docs/performance.md for how the value was chosen. */
-#define NS_ENGINE_LOOKAHEAD_FLOWS 16384u
+/* Live flows from which the lookahead is on. Each flow holds about 400 bytes the packet
+ * path touches (entry 136, TCP 152, Zeek 96, index 8): 32768 flows are about 13 MB, past
+ * any L2 and a core's usual share of L3. Measured (docs/performance.md, "Lookahead"): with
+ * 11,790 flows (S) it costs 10 % more CPU, with 50,000 it gains 2 %, with 200,000 and
+ * 1,000,000 it gains 5-11 %, so it starts between the two. */
+#define NS_ENGINE_LOOKAHEAD_FLOWS 32768u
 
 bool ns_engine_lookahead_useful(const struct ns_engine *e)
 {
