@@ -246,12 +246,13 @@ static int run_files(const struct ns_args *a, struct ns_engine *eng, struct ns_o
     struct ns_err ring_err[AHEAD_N];
     size_t head = 0, tail = 0;
     bool end = false, may_look = w->cfg.path == NULL;
-    /* NETSCOPE_LOOKAHEAD=on|off overrides the engine's choice: tests compare the two on
-     * captures too small to turn it on, benchmarks measure both on one capture */
+    /* NETSCOPE_LOOKAHEAD=on|off|N overrides the engine's choice (N: from N live flows):
+     * tests compare them on captures too small to turn it on, benchmarks measure both */
     const char *force = getenv("NETSCOPE_LOOKAHEAD");
     int forced = force == NULL ? -1 : strcmp(force, "on") == 0 ? 1 : strcmp(force, "off") == 0 ? 0 : -1;
+    uint32_t min_flows = forced < 0 && force != NULL ? (uint32_t)strtoul(force, NULL, 10) : 0;
     while (!interrupted) {
-        bool look = may_look && (forced >= 0 ? forced == 1 : ns_engine_lookahead_useful(eng));
+        bool look = may_look && (forced >= 0 ? forced == 1 : ns_engine_lookahead_useful(eng, min_flows));
         while (!end && tail - head < (look ? AHEAD_N : 1)) {
             struct ahead *r = &ring[tail % AHEAD_N];
             r->s = ns_merge_next(&m, &r->rec, &r->from, &r->fi, &ring_err[tail % AHEAD_N]);

@@ -75,16 +75,15 @@ void ns_engine_prefetch_flow(const struct ns_engine *e, const struct ns_engine_a
     }
 }
 
-/* Live flows from which the lookahead is on. Each flow holds about 400 bytes the packet
- * path touches (entry 136, TCP 152, Zeek 96, index 8): 32768 flows are about 13 MB, past
- * any L2 and a core's usual share of L3. Measured (docs/performance.md, "Lookahead"): with
- * 11,790 flows (S) it costs 10 % more CPU, with 50,000 it gains 2 %, with 200,000 and
- * 1,000,000 it gains 5-11 %, so it starts between the two. */
-#define NS_ENGINE_LOOKAHEAD_FLOWS 32768u
-
-bool ns_engine_lookahead_useful(const struct ns_engine *e)
+/* NS_ENGINE_LOOKAHEAD_FLOWS: each flow holds about 400 bytes the packet path touches
+ * (entry 136, TCP 152, Zeek 96, index 8), so 65536 flows are about 26 MB, past any L2 and
+ * a core's usual share of L3. Measured (docs/performance.md, "Lookahead"): forced on, it
+ * costs 10-12 % more CPU with 11,790 flows (S), is even within the noise with 50,000,
+ * and gains 1-11 % with 200,000 and 3-10 % with 1,000,000; so it starts between the last
+ * two that do not gain and the first that does. */
+bool ns_engine_lookahead_useful(const struct ns_engine *e, uint32_t min_flows)
 {
-    return e->track.flows.stats.active >= NS_ENGINE_LOOKAHEAD_FLOWS;
+    return e->track.flows.stats.active >= (min_flows ? min_flows : NS_ENGINE_LOOKAHEAD_FLOWS);
 }
 
 static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)

@@ -120,8 +120,10 @@ bool ns_engine_prefetch_key(const struct ns_engine *e, const struct ns_rec *rec,
                             struct ns_engine_ahead *a);
 void ns_engine_prefetch_flow(const struct ns_engine *e, const struct ns_engine_ahead *a);
 
-/* Whether the lookahead pays now: the live flows' state has outgrown the caches (below
- * that it only adds work; see NS_ENGINE_LOOKAHEAD_FLOWS in engine.c). */
-bool ns_engine_lookahead_useful(const struct ns_engine *e);
+/* Whether the lookahead pays now: at least min_flows live transport flows, whose state
+ * has outgrown the caches (below that it only adds work); min_flows 0 takes the measured
+ * default, NS_ENGINE_LOOKAHEAD_FLOWS. */
+#define NS_ENGINE_LOOKAHEAD_FLOWS 65536u
+bool ns_engine_lookahead_useful(const struct ns_engine *e, uint32_t min_flows);
 
 #endif

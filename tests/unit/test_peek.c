@@ -269,9 +269,14 @@ static void hints_are_inert(void **state)
     ns_engine_prefetch_flow(&e, &a);
     assert_int_equal(e.track.flows.stats.created, 0);
     assert_int_equal(e.stats.frames, 0);
+    assert_false(ns_engine_lookahead_useful(&e, 1));
     ns_engine_feed(&e, &rec);
     ns_engine_prefetch_flow(&e, &a);
     assert_int_equal(e.track.flows.stats.created, 1);
+    /* on from the given number of live flows; 0 takes the default, far above one */
+    assert_true(ns_engine_lookahead_useful(&e, 1));
+    assert_false(ns_engine_lookahead_useful(&e, 2));
+    assert_false(ns_engine_lookahead_useful(&e, 0));
     assert_int_equal(e.stats.frames, 1);
     /* a hash whose slot holds another entry's tag: asks, finds nothing, changes nothing */
     struct ns_engine_ahead other = { .hash = a.hash ^ 0xffff0000u, .ok = true, .tcp = true };
