@@ -200,6 +200,19 @@ static int run_live(const struct ns_args *a, struct ns_engine *eng, struct ns_ou
     return rc;
 }
 
+/* The file loop's lookahead ring: records read, not yet fed. Distances measured on 1M-flow
+ * captures (docs/performance.md, "Lookahead"). */
+#define AHEAD_N 16              /* records read ahead; stage 1 as each enters */
+#define AHEAD_FLOW 8            /* stage 2 this many records before the record's turn */
+
+struct ahead {
+    struct ns_rec rec;
+    const struct ns_reader *from;
+    size_t fi;
+    enum ns_status s;
+    struct ns_engine_ahead pf;
+};
+
 /* Files (-r, repeated, directories, globs): one stream in time order (cli/inputs.h). A file
  * that cannot be read is reported in one line and the others still run (exit 2). */
 static int run_files(const struct ns_args *a, struct ns_engine *eng, struct ns_output *o,
@@ -224,20 +237,54 @@ static int run_files(const struct ns_args *a, struct ns_engine *eng, struct ns_o
     if (!m.single)
         ns_writer_use_ifaces(w, ns_merge_iface, &m);
     ns_monitor_source(&monitor, &m, NULL, w);
-    struct ns_rec rec;
-    const struct ns_reader *from;
-    size_t fi;
-    enum ns_status s;
-    while (!interrupted && (s = ns_merge_next(&m, &rec, &from, &fi, &err)) != NS_STATUS_END) {
-        if (s != NS_STATUS_OK) {
+    /* Lookahead (docs/design.md): once the flow state outgrows the caches, records are read
+     * AHEAD_N ahead of the one fed; each gets its flow's index slot asked for as it enters
+     * the ring and its flow state AHEAD_FLOW records before its turn, so those misses
+     * overlap the work on the records before it. A record's status and error travel with
+     * it and are handled in its turn, so what is printed, and when the run stops, is as
+     * without the ring. -w reads the reader's current section and byte order as each
+     * frame is written, which reading ahead would move on: no lookahead then. */
+    struct ahead ring[AHEAD_N];
+    struct ns_err ring_err[AHEAD_N];
+    size_t head = 0, tail = 0;
+    bool end = false, may_look = w->cfg.path == NULL;
+    /* NETSCOPE_LOOKAHEAD=on|off|N overrides the engine's choice (N: from N live flows):
+     * tests compare them on captures too small to turn it on, benchmarks measure both */
+    const char *force = getenv("NETSCOPE_LOOKAHEAD");
+    int forced = force == NULL ? -1 : strcmp(force, "on") == 0 ? 1 : strcmp(force, "off") == 0 ? 0 : -1;
+    uint32_t min_flows = forced < 0 && force != NULL ? (uint32_t)strtoul(force, NULL, 10) : 0;
+    while (!interrupted) {
+        bool look = may_look && (forced >= 0 ? forced == 1 : ns_engine_lookahead_useful(eng, min_flows));
+        while (!end && tail - head < (look ? AHEAD_N : 1)) {
+            struct ahead *r = &ring[tail % AHEAD_N];
+            r->s = ns_merge_next(&m, &r->rec, &r->from, &r->fi, &ring_err[tail % AHEAD_N]);
+            if (r->s == NS_STATUS_END) {
+                end = true;
+                break;
+            }
+            r->pf.ok = false;
+            if (look && r->s == NS_STATUS_OK)
+                (void)ns_engine_prefetch_key(eng, &r->rec, &r->pf);
+            tail++;
+        }
+        if (head == tail)
+            break;
+        if (look && tail - head > AHEAD_FLOW)
+            ns_engine_prefetch_flow(eng, &ring[(head + AHEAD_FLOW) % AHEAD_N].pf);
+        struct ahead *r = &ring[head % AHEAD_N];
+        const struct ns_err *rerr = &ring_err[head % AHEAD_N];
+        head++;
+        struct ns_rec *rec = &r->rec;
+        const struct ns_reader *from = r->from;
+        if (r->s != NS_STATUS_OK) {
             fflush(stdout);
-            fprintf(stderr, "netscope: %s: %s\n", m.src[fi].path, err.msg);
+            fprintf(stderr, "netscope: %s: %s\n", m.src[r->fi].path, rerr->msg);
             rc = 2;
             continue;
         }
         if (hup)
             rotate_jsonl();
-        int keep = file_filter_keep(a, &rec);
+        int keep = file_filter_keep(a, rec);
         if (keep <= 0) {
             if (keep < 0) {
                 rc = 1;
@@ -245,8 +292,8 @@ static int run_files(const struct ns_args *a, struct ns_engine *eng, struct ns_o
             }
             continue;
         }
-        ns_monitor_rec(&monitor, eng, &rec);
-        const struct ns_frame *f = ns_engine_feed(eng, &rec);
+        ns_monitor_rec(&monitor, eng, rec);
+        const struct ns_frame *f = ns_engine_feed(eng, rec);
         ns_monitor_frame(&monitor, eng, f);
         tot->alerts += f->nalerts;
         /* -w and -a: a frame that is printed (it passes -Y) is also written; a write error

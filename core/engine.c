@@ -5,6 +5,7 @@
 
 #include "../dissectors/dissect.h"
 #include "hash.h"
+#include "peek.h"
 
 /* The TCP state of flow f's table entry, when it belongs to f (has_tcpa is set only on
  * entries of the transport table, and cleared when the entry takes a new flow). */
@@ -46,6 +47,43 @@ void ns_engine_each_flow(const struct ns_engine *e,
 const struct ns_zeek *ns_engine_zeek(const struct ns_engine *e, const struct ns_flow *f)
 {
     return ns_track_zeek(&e->track, f);
+}
+
+bool ns_engine_prefetch_key(const struct ns_engine *e, const struct ns_rec *rec,
+                            struct ns_engine_ahead *a)
+{
+    struct ns_flow_key k;
+    a->ok = ns_peek_flow_key(rec, e->track.vlan_in_key, &k);
+    if (!a->ok)
+        return false;
+    a->hash = ns_flow_key_hash(&k);
+    a->tcp = k.proto == 6;
+    ns_flow_table_prefetch_slot(&e->track.flows, a->hash);
+    return true;
+}
+
+void ns_engine_prefetch_flow(const struct ns_engine *e, const struct ns_engine_ahead *a)
+{
+    if (!a->ok)
+        return;
+    uint32_t i = ns_track_prefetch_flow(&e->track, a->hash);
+    if (i != 0 && a->tcp && e->tcp_analysis && i < e->conn_cap) {
+        const char *c = (const char *)&e->conn[i];
+        ns_prefetch(c);
+        ns_prefetch(c + 64);
+        ns_prefetch(c + sizeof(struct ns_tcpa_conn) - 1);
+    }
+}
+
+/* NS_ENGINE_LOOKAHEAD_FLOWS: each flow holds about 400 bytes the packet path touches
+ * (entry 136, TCP 152, Zeek 96, index 8), so 65536 flows are about 26 MB, past any L2 and
+ * a core's usual share of L3. Measured (docs/performance.md, "Lookahead"): forced on, it
+ * costs 10-12 % more CPU with 11,790 flows (S), is even within the noise with 50,000,
+ * and gains 1-11 % with 200,000 and 3-10 % with 1,000,000; so it starts between the last
+ * two that do not gain and the first that does. */
+bool ns_engine_lookahead_useful(const struct ns_engine *e, uint32_t min_flows)
+{
+    return e->track.flows.stats.active >= (min_flows ? min_flows : NS_ENGINE_LOOKAHEAD_FLOWS);
 }
 
 static void flow_end(const struct ns_flow *f, enum ns_flow_end why, void *arg)

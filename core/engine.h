@@ -107,4 +107,28 @@ const struct ns_zeek *ns_engine_zeek(const struct ns_engine *e, const struct ns_
 /* Dissects and analyses one record. Never fails: a malformed packet is marked and counted. */
 const struct ns_frame *ns_engine_feed(struct ns_engine *e, const struct ns_rec *rec);
 
+/* Lookahead (docs/design.md, "Lookahead"): hints for a record the caller will feed a few
+ * records later, in two stages so each waits for the line the previous one asked for.
+ * ns_engine_prefetch_key() reads the record's transport flow key (core/peek.h), keeps its
+ * hash in *a and asks for the flow table's index slot: false, and nothing asked, when
+ * the record is not a plain Ethernet/IP/TCP|UDP frame. ns_engine_prefetch_flow(), some
+ * records later, reads that slot and asks for the flow's entry, Zeek state and TCP
+ * analysis state. Neither changes the engine: what ns_engine_feed() does is the same with
+ * or without them, in any order, for records fed or never fed. */
+struct ns_engine_ahead {
+    uint32_t hash;
+    bool ok;                    /* the record has a key: hash is its ns_flow_key_hash() */
+    bool tcp;
+};
+
+bool ns_engine_prefetch_key(const struct ns_engine *e, const struct ns_rec *rec,
+                            struct ns_engine_ahead *a);
+void ns_engine_prefetch_flow(const struct ns_engine *e, const struct ns_engine_ahead *a);
+
+/* Whether the lookahead pays now: at least min_flows live transport flows, whose state
+ * has outgrown the caches (below that it only adds work); min_flows 0 takes the measured
+ * default, NS_ENGINE_LOOKAHEAD_FLOWS. */
+#define NS_ENGINE_LOOKAHEAD_FLOWS 65536u
+bool ns_engine_lookahead_useful(const struct ns_engine *e, uint32_t min_flows);
+
 #endif

@@ -38,13 +38,13 @@ void ns_flow_key_make(struct ns_flow_key *k, uint8_t af, uint8_t proto, const ui
 /* core/hash.h over the key's bytes (its final avalanche makes the low bits index well).
  * The key has no padding (its members are laid out on natural boundaries), and
  * ns_flow_key_make zeroes it whole, so hashing its bytes is exact. */
-static uint32_t key_hash(const struct ns_flow_key *k)
+uint32_t ns_flow_key_hash(const struct ns_flow_key *k)
 {
     return ns_hash_bytes(k, sizeof *k, 0);
 }
 
 /* Five 8-byte words and the last two bytes: libc's memcmp is a call that costs more than
- * the comparison (the key has no padding, see key_hash). */
+ * the comparison (the key has no padding, see ns_flow_key_hash). */
 static bool key_eq(const struct ns_flow_key *a, const struct ns_flow_key *b)
 {
     const unsigned char *x = (const void *)a, *y = (const void *)b;
@@ -333,7 +333,7 @@ void ns_flow_table_expire(struct ns_flow_table *t, int64_t ts_ns)
 struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
                                   bool a_is_1, int64_t ts_ns, bool *created)
 {
-    uint32_t h = key_hash(k), mask = t->nslot - 1;
+    uint32_t h = ns_flow_key_hash(k), mask = t->nslot - 1;
     *created = false;
     ns_flow_table_expire(t, ts_ns);
     uint32_t tag = h & ~t->imask;
@@ -448,4 +448,47 @@ void ns_flow_table_end_all(struct ns_flow_table *t)
     for (uint32_t i = 1; i <= t->used; i++)
         if (t->ent[i].id != 0)
             end_flow(t, i, NS_FLOW_END_FINAL);
+}
+
+void ns_flow_table_prefetch_slot(const struct ns_flow_table *t, uint32_t h)
+{
+    ns_prefetch(&t->slot[h & (t->nslot - 1)]);
+}
+
+uint32_t ns_flow_table_prefetch_entry(const struct ns_flow_table *t, uint32_t h)
+{
+    uint32_t mask = t->nslot - 1, tag = h & ~t->imask, first = 0;
+    /* the run is short at load <= 1/2; the cap only bounds a hint's cost */
+    for (uint32_t s = h & mask, n = 0; n < 8; s = (s + 1) & mask, n++) {
+        uint32_t v = t->slot[s];
+        if (v == 0)
+            break;
+        if ((v & ~t->imask) != tag)
+            continue;
+        uint32_t i = slot_entry(t, v);
+        if (i > t->cap)
+            continue;
+        const char *f = (const char *)&t->ent[i];
+        ns_prefetch(f);
+        ns_prefetch(f + 64);
+        ns_prefetch(f + sizeof(struct ns_flow) - 1);
+        if (first == 0)
+            first = i;
+    }
+    return first;
+}
+
+const struct ns_flow *ns_flow_table_find(const struct ns_flow_table *t, const struct ns_flow_key *k)
+{
+    uint32_t h = ns_flow_key_hash(k), mask = t->nslot - 1, tag = h & ~t->imask;
+    for (uint32_t s = h & mask;; s = (s + 1) & mask) {
+        uint32_t v = t->slot[s];
+        if (v == 0)
+            return NULL;
+        if ((v & ~t->imask) != tag)
+            continue;
+        const struct ns_flow *f = &t->ent[slot_entry(t, v)];
+        if (f->hash == h && key_eq(&f->key, k))
+            return f;
+    }
 }

@@ -147,4 +147,21 @@ struct ns_flow *ns_flow_table_restart(struct ns_flow_table *t, struct ns_flow *f
 /* Ends every live flow (on_end with NS_FLOW_END_FINAL), oldest first by creation. */
 void ns_flow_table_end_all(struct ns_flow_table *t);
 
+/* The hash ns_flow_table_get() computes for k: callers that look ahead (below) use this one
+ * definition, so a hint can never aim at another slot than the lookup will read. */
+uint32_t ns_flow_key_hash(const struct ns_flow_key *k);
+
+/* Lookahead, in two stages a few packets apart, for a caller that knows upcoming keys
+ * (cli/main.c): stage 1 asks for the index slot of hash h; stage 2, once that line has
+ * arrived, reads the slot and its probe run and asks for the entries whose tag matches,
+ * returning the first such entry's index (0: none) so owners of side arrays can ask for
+ * theirs. Hints only: they change nothing, a table that grew or changed in between only
+ * makes them miss, and nothing read here is trusted beyond the array bounds. */
+void ns_flow_table_prefetch_slot(const struct ns_flow_table *t, uint32_t h);
+uint32_t ns_flow_table_prefetch_entry(const struct ns_flow_table *t, uint32_t h);
+
+/* The live flow with key k, or NULL; changes nothing (no recency, no idle expiry, no
+ * creation): for tests and readers that must not disturb the table. */
+const struct ns_flow *ns_flow_table_find(const struct ns_flow_table *t, const struct ns_flow_key *k);
+
 #endif

@@ -323,3 +323,14 @@ void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct n
         out->flow_bytes = last->bytes[0] + last->bytes[1];
     }
 }
+
+uint32_t ns_track_prefetch_flow(const struct ns_track *t, uint32_t h)
+{
+    uint32_t i = ns_flow_table_prefetch_entry(&t->flows, h);
+    if (i != 0 && i < t->zeek_cap) {
+        const char *z = (const char *)&t->zeek[i];
+        ns_prefetch(z);
+        ns_prefetch(z + sizeof(struct ns_zeek) - 1);
+    }
+    return i;
+}

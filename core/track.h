@@ -90,4 +90,9 @@ const struct ns_zeek *ns_track_zeek(const struct ns_track *t, const struct ns_fl
 void ns_track_frame(struct ns_track *t, const struct ns_rec *rec, const struct ns_pkt *pkt,
                     struct ns_track_out *out);
 
+/* Lookahead stage 2 (core/flow.h) for a transport key of hash h: asks for the matching
+ * entries of the flow table and the first one's Zeek state; returns that entry's index
+ * (0: none) for the owner's own side arrays. A hint: changes nothing. */
+uint32_t ns_track_prefetch_flow(const struct ns_track *t, uint32_t h);
+
 #endif
