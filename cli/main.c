@@ -253,27 +253,45 @@ static int run_files(const struct ns_args *a, struct ns_engine *eng, struct ns_o
     const char *force = getenv("NETSCOPE_LOOKAHEAD");
     int forced = force == NULL ? -1 : strcmp(force, "on") == 0 ? 1 : strcmp(force, "off") == 0 ? 0 : -1;
     uint32_t min_flows = forced < 0 && force != NULL ? (uint32_t)strtoul(force, NULL, 10) : 0;
+    bool look = false;
+    uint32_t until_check = 0;
     while (!interrupted) {
-        bool look = may_look && (forced >= 0 ? forced == 1 : ns_engine_lookahead_useful(eng, min_flows));
-        while (!end && tail - head < (look ? AHEAD_N : 1)) {
-            struct ahead *r = &ring[tail % AHEAD_N];
-            r->s = ns_merge_next(&m, &r->rec, &r->from, &r->fi, &ring_err[tail % AHEAD_N]);
-            if (r->s == NS_STATUS_END) {
-                end = true;
-                break;
-            }
-            r->pf.ok = false;
-            if (look && r->s == NS_STATUS_OK)
-                (void)ns_engine_prefetch_key(eng, &r->rec, &r->pf);
-            tail++;
+        /* the table grows slowly: asking every 64 records is soon enough, except when a
+         * test sets the threshold (NETSCOPE_LOOKAHEAD=N) to switch within a small capture */
+        if (until_check-- == 0) {
+            look = may_look && (forced >= 0 ? forced == 1 : ns_engine_lookahead_useful(eng, min_flows));
+            until_check = force != NULL ? 0 : 63;
         }
-        if (head == tail)
-            break;
-        if (look && tail - head > AHEAD_FLOW)
-            ns_engine_prefetch_flow(eng, &ring[(head + AHEAD_FLOW) % AHEAD_N].pf);
-        struct ahead *r = &ring[head % AHEAD_N];
-        const struct ns_err *rerr = &ring_err[head % AHEAD_N];
-        head++;
+        struct ahead *r;
+        const struct ns_err *rerr;
+        if (!look && head == tail) {
+            /* no lookahead and nothing read ahead: one record at a time, no ring */
+            r = &ring[0];
+            rerr = &ring_err[0];
+            r->s = ns_merge_next(&m, &r->rec, &r->from, &r->fi, &ring_err[0]);
+            if (r->s == NS_STATUS_END)
+                break;
+        } else {
+            while (!end && tail - head < (look ? AHEAD_N : 1)) {
+                r = &ring[tail % AHEAD_N];
+                r->s = ns_merge_next(&m, &r->rec, &r->from, &r->fi, &ring_err[tail % AHEAD_N]);
+                if (r->s == NS_STATUS_END) {
+                    end = true;
+                    break;
+                }
+                r->pf.ok = false;
+                if (look && r->s == NS_STATUS_OK)
+                    (void)ns_engine_prefetch_key(eng, &r->rec, &r->pf);
+                tail++;
+            }
+            if (head == tail)
+                break;
+            if (look && tail - head > AHEAD_FLOW)
+                ns_engine_prefetch_flow(eng, &ring[(head + AHEAD_FLOW) % AHEAD_N].pf);
+            r = &ring[head % AHEAD_N];
+            rerr = &ring_err[head % AHEAD_N];
+            head++;
+        }
         struct ns_rec *rec = &r->rec;
         const struct ns_reader *from = r->from;
         if (r->s != NS_STATUS_OK) {

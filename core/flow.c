@@ -330,43 +330,60 @@ void ns_flow_table_expire(struct ns_flow_table *t, int64_t ts_ns)
         }
 }
 
-struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
-                                  bool a_is_1, int64_t ts_ns, bool *created)
+/* The entry holding key k (hash h), or 0. */
+static inline uint32_t probe(const struct ns_flow_table *t, const struct ns_flow_key *k, uint32_t h)
 {
-    uint32_t h = ns_flow_key_hash(k), mask = t->nslot - 1;
-    *created = false;
-    ns_flow_table_expire(t, ts_ns);
-    uint32_t tag = h & ~t->imask;
+    uint32_t mask = t->nslot - 1, tag = h & ~t->imask;
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint32_t v = t->slot[s];
         if (v == 0)
-            break;
+            return 0;
         if ((v & ~t->imask) != tag)
             continue;
         uint32_t i = slot_entry(t, v);
-        struct ns_flow *f = &t->ent[i];
+        const struct ns_flow *f = &t->ent[i];
         /* the entry spans three cache lines: ask for all of them now, so their misses
          * overlap instead of following one another as the caller reads its counters */
         ns_prefetch((const char *)f + 64);
         ns_prefetch((const char *)f + sizeof *f - 1);
-        if (f->hash != h || !key_eq(&f->key, k))
-            continue;
-        if (t->cfg.active_ns > 0 && ts_ns - f->first_ns > t->cfg.active_ns) {
-            /* long flows are reported in pieces (NetFlow's active timeout) */
-            t->stats.active_ended++;
-            end_flow(t, i, NS_FLOW_END_ACTIVE);
-            break;
+        if (f->hash == h && key_eq(&f->key, k))
+            return i;
+    }
+}
+
+/* Whether entry i's flow goes on at ts_ns; false when its active or idle timeout ended it
+ * just now (its key then starts a new flow). */
+static bool goes_on(struct ns_flow_table *t, uint32_t i, int64_t ts_ns)
+{
+    const struct ns_flow *f = &t->ent[i];
+    if (t->cfg.active_ns > 0 && ts_ns - f->first_ns > t->cfg.active_ns) {
+        /* long flows are reported in pieces (NetFlow's active timeout) */
+        t->stats.active_ended++;
+        end_flow(t, i, NS_FLOW_END_ACTIVE);
+        return false;
+    }
+    if (t->seen != NULL) {
+        int64_t idle = t->idle[list_of(t, i)];
+        if (idle > 0 && ts_ns - t->seen[i] > idle) {
+            t->stats.timed_out++;
+            end_flow(t, i, NS_FLOW_END_IDLE);
+            return false;
         }
-        if (t->seen != NULL) {
-            int64_t idle = t->idle[list_of(t, i)];
-            if (idle > 0 && ts_ns - t->seen[i] > idle) {
-                t->stats.timed_out++;
-                end_flow(t, i, NS_FLOW_END_IDLE);
-                break;
-            }
-            if (ts_ns > t->seen[i])
-                t->seen[i] = ts_ns;
-        }
+        if (ts_ns > t->seen[i])
+            t->seen[i] = ts_ns;
+    }
+    return true;
+}
+
+struct ns_flow *ns_flow_table_get(struct ns_flow_table *t, const struct ns_flow_key *k,
+                                  bool a_is_1, int64_t ts_ns, bool *created)
+{
+    uint32_t h = ns_flow_key_hash(k);
+    *created = false;
+    ns_flow_table_expire(t, ts_ns);
+    uint32_t i = probe(t, k, h);
+    if (i != 0 && goes_on(t, i, ts_ns)) {
+        struct ns_flow *f = &t->ent[i];
         if (t->lazy && t->clock < UINT32_MAX) {
             f->touch = ++t->clock;
             return f;
@@ -480,15 +497,6 @@ uint32_t ns_flow_table_prefetch_entry(const struct ns_flow_table *t, uint32_t h)
 
 const struct ns_flow *ns_flow_table_find(const struct ns_flow_table *t, const struct ns_flow_key *k)
 {
-    uint32_t h = ns_flow_key_hash(k), mask = t->nslot - 1, tag = h & ~t->imask;
-    for (uint32_t s = h & mask;; s = (s + 1) & mask) {
-        uint32_t v = t->slot[s];
-        if (v == 0)
-            return NULL;
-        if ((v & ~t->imask) != tag)
-            continue;
-        const struct ns_flow *f = &t->ent[slot_entry(t, v)];
-        if (f->hash == h && key_eq(&f->key, k))
-            return f;
-    }
+    uint32_t i = probe(t, k, ns_flow_key_hash(k));
+    return i != 0 ? &t->ent[i] : NULL;
 }
