@@ -48,6 +48,7 @@ for cap in caps:
         if lt != 1 or len(data) < 14:
             continue
         put("eth", data)
+        put("peek", bytes([len(data) & 1]) + data)    # first byte: VLAN ids in the key or not
         et = struct.unpack("!H", data[12:14])[0]
         p = data[14:]
         if et == 0x8100 and len(p) >= 4:
