@@ -8,8 +8,9 @@
  *   name <TAB> median ns <TAB> min ns <TAB> max ns <TAB> calls per run <TAB> what
  * then '#' lines with checks (shard balance).
  *
- * The shard hash is written here: core has no sharding yet (flow.c's key hash, core/hash.h,
- * is measured beside it as "flow_key_hash"). */
+ * The shard figures are --threads's own code (cli/shard.c): the hash of an address pair,
+ * and the whole per-record decision the reading thread makes; flow.c's key hash
+ * (core/hash.h) is measured beside them as "flow_key_hash". */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "core/flow.h"
 #include "core/hash.h"
 #include "core/tcpa.h"
+#include "cli/shard.h"
 #include "dissectors/dissect.h"
 
 #define MAX_RUNS 51
@@ -155,28 +157,6 @@ static struct ns_flow_key *make_keys(uint32_t n, uint64_t seed)
     return k;
 }
 
-/* The shard hash: which worker a flow goes to. It hashes the canonical key, so both
- * directions of a conversation land on the same shard. Six independent 64-bit loads and
- * three multiplies (wyhash's folded multiply), no loop over bytes. */
-static inline uint64_t fold_mul(uint64_t a, uint64_t b)
-{
-    __uint128_t p = (__uint128_t)a * b;
-    return (uint64_t)p ^ (uint64_t)(p >> 64);
-}
-
-static inline uint32_t shard_hash(const struct ns_flow_key *k)
-{
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t w[5];
-    uint16_t tail;
-    memcpy(w, p, sizeof w);             /* bytes 0..39 of the 42 */
-    memcpy(&tail, p + 40, 2);
-    uint64_t h = fold_mul(w[0] ^ 0xa0761d6478bd642full, w[1] ^ 0xe7037ed1a0b428dbull) ^
-                 fold_mul(w[2] ^ 0x8ebc6af09c88c6e3ull, w[3] ^ 0x589965cc75374cc3ull) ^
-                 fold_mul(w[4] ^ 0x1d8e4e27c47d124full, tail ^ 0xa0761d6478bd642full);
-    return (uint32_t)(h ^ (h >> 32));
-}
-
 /* core/flow.c's key hash (core/hash.h over the whole key): what a lookup spends hashing. */
 static inline uint32_t flow_key_hash(const struct ns_flow_key *k)
 {
@@ -186,15 +166,38 @@ static inline uint32_t flow_key_hash(const struct ns_flow_key *k)
 static void bench_hashes(int runs, uint64_t n, const struct ns_flow_key *keys, uint32_t nkeys)
 {
     double v[MAX_RUNS];
+    struct ns_shard sh;
+    ns_shard_init(&sh, 8, 1.0 / 8);         /* eight equal shares */
     for (int r = 0; r < runs; r++) {
         uint64_t acc = 0;
         double t0 = now_ns();
-        for (uint64_t i = 0; i < n; i++)
-            acc += shard_hash(&keys[i & (nkeys - 1)]);
+        for (uint64_t i = 0; i < n; i++) {
+            const struct ns_flow_key *k = &keys[i & (nkeys - 1)];
+            acc += ns_shard_pair(&sh, k->af, k->addr[0], k->addr[1]);
+        }
         v[r] = (now_ns() - t0) / (double)n;
         sink += acc;
     }
-    report("shard_hash", v, runs, n, "bench/micro.c shard_hash of a canonical key (cached keys)");
+    report("shard_hash", v, runs, n, "cli/shard.c ns_shard_pair: the worker of an address pair (cached keys, 1 in 5 IPv6)");
+
+    static uint8_t frame[1600];
+    static struct ns_pkt scratch;
+    size_t len = make_frame(frame, 0);
+    struct ns_rec rec = { .kind = NS_REC_PACKET, .has_ts = true, .linktype = NS_LINKTYPE_ETHERNET,
+                          .interface_id = -1, .caplen = (uint32_t)len, .wirelen = (uint32_t)len,
+                          .data = frame };
+    for (int r = 0; r < runs; r++) {
+        uint64_t acc = 0;
+        double t0 = now_ns();
+        for (uint64_t i = 0; i < n; i++) {
+            frame[29] = (uint8_t)i;         /* another source address each time */
+            acc += ns_shard_of(&sh, &rec, &scratch);
+        }
+        v[r] = (now_ns() - t0) / (double)n;
+        sink += acc;
+    }
+    report("shard_of_record", v, runs, n, "cli/shard.c ns_shard_of: a record's worker, Ethernet/IPv4/TCP read in place");
+
     for (int r = 0; r < runs; r++) {
         uint64_t acc = 0;
         double t0 = now_ns();
@@ -205,10 +208,17 @@ static void bench_hashes(int runs, uint64_t n, const struct ns_flow_key *keys, u
     }
     report("flow_key_hash", v, runs, n, "core/hash.h ns_hash_bytes over the 42-byte key (flow.c's hash)");
 
-    /* both directions give one key, so one shard; and the shards are even */
+    /* both directions give one shard, and the shards are even */
     uint32_t cnt[8] = {0};
-    for (uint32_t i = 0; i < nkeys; i++)
-        cnt[shard_hash(&keys[i]) & 7]++;
+    for (uint32_t i = 0; i < nkeys; i++) {
+        const struct ns_flow_key *k = &keys[i];
+        unsigned a = ns_shard_pair(&sh, k->af, k->addr[0], k->addr[1]);
+        if (a != ns_shard_pair(&sh, k->af, k->addr[1], k->addr[0])) {
+            fprintf(stderr, "ns-bench-micro: the shard of a pair depends on its direction\n");
+            exit(2);
+        }
+        cnt[a]++;
+    }
     uint32_t lo = UINT32_MAX, hi = 0;
     for (int i = 0; i < 8; i++) {
         lo = cnt[i] < lo ? cnt[i] : lo;

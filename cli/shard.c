@@ -1,19 +1,6 @@
 #include "shard.h"
 
-#include <string.h>
-
-#include "../core/hash.h"
 #include "../dissectors/dissect.h"
-
-/* SplitMix64's finaliser: every input bit moves every output bit. */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 void ns_shard_init(struct ns_shard *sh, unsigned n, double share0)
 {
@@ -30,26 +17,6 @@ void ns_shard_init(struct ns_shard *sh, unsigned n, double share0)
     sh->mul = ((uint64_t)(sh->n - 1) << 48) / ((1ull << 32) - sh->cut0);
 }
 
-unsigned ns_shard_pair(const struct ns_shard *sh, uint8_t af, const uint8_t *a, const uint8_t *b)
-{
-    uint32_t h;
-    if (af == 4) {
-        /* big-endian words, lower first: the same pair from either side */
-        uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-        uint32_t y = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-        uint64_t k = x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
-        h = (uint32_t)(mix64(k ^ 0x6e73u) >> 32);
-    } else {
-        uint8_t key[32];
-        bool swap = memcmp(a, b, 16) > 0;
-        memcpy(key, swap ? b : a, 16);
-        memcpy(key + 16, swap ? a : b, 16);
-        h = ns_hash_bytes(key, sizeof key, 0x6e73u);
-    }
-    if (h < sh->cut0)
-        return 0;
-    return 1 + (unsigned)(((uint64_t)(h - sh->cut0) * sh->mul) >> 48);
-}
 
 /* The common frame without a full dissection: Ethernet, up to two VLAN tags, then an IPv4
  * or IPv6 header whose payload is TCP or UDP (nothing the dissectors would open further:

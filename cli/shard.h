@@ -14,6 +14,11 @@
 #ifndef NS_CLI_SHARD_H
 #define NS_CLI_SHARD_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../core/hash.h"
 #include "../core/reader.h"
 #include "../dissectors/packet.h"
 
@@ -30,8 +35,37 @@ void ns_shard_init(struct ns_shard *sh, unsigned n, double share0);
 
 unsigned ns_shard_of(const struct ns_shard *sh, const struct ns_rec *rec, struct ns_pkt *scratch);
 
-/* The shard of an address pair (af 4 or 6; 4 or 16 bytes each): ns_shard_of's hash, for
- * tests and the SYN-flood check that sources really spread over workers. */
-unsigned ns_shard_pair(const struct ns_shard *sh, uint8_t af, const uint8_t *a, const uint8_t *b);
+/* SplitMix64's finaliser: every input bit moves every output bit. */
+static inline uint64_t ns_shard_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* The shard of an address pair (af 4 or 6; 4 or 16 bytes each): ns_shard_of's hash, inline
+ * for the reading thread's per-record path; tests and the SYN-flood check use it too. */
+static inline unsigned ns_shard_pair(const struct ns_shard *sh, uint8_t af, const uint8_t *a, const uint8_t *b)
+{
+    uint32_t h;
+    if (af == 4) {
+        /* big-endian words, lower first: the same pair from either side */
+        uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+        uint32_t y = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        uint64_t k = x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+        h = (uint32_t)(ns_shard_mix64(k ^ 0x6e73u) >> 32);
+    } else {
+        uint8_t key[32];
+        bool swap = memcmp(a, b, 16) > 0;
+        memcpy(key, swap ? b : a, 16);
+        memcpy(key + 16, swap ? a : b, 16);
+        h = ns_hash_bytes(key, sizeof key, 0x6e73u);
+    }
+    if (h < sh->cut0)
+        return 0;
+    return 1 + (unsigned)(((uint64_t)(h - sh->cut0) * sh->mul) >> 48);
+}
 
 #endif
