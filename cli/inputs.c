@@ -10,18 +10,30 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Room for element n of *arr (capacity *cap, elements of size elem), doubling from first:
+ * 0, or -1 with *arr unchanged when memory ran out. */
+static int make_room(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : first;
+    void *p = realloc(*arr, ncap * elem);
+    if (p == NULL)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
 /* ---- expansion ---- */
 
 static int add_file(struct ns_inputs_list *l, const char *path, const char *why)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct ns_inputs_file *f = realloc(l->files, cap * sizeof *f);
-        if (f == NULL)
-            return -1;
-        l->files = f;
-        l->cap = cap;
-    }
+    void *files = l->files;
+    int grown = make_room(&files, &l->cap, l->n, sizeof *l->files, 16);
+    l->files = files;
+    if (grown != 0)
+        return -1;
     struct ns_inputs_file *f = &l->files[l->n];
     f->path = strdup(path);
     if (f->path == NULL)
@@ -196,14 +208,11 @@ static uint32_t nif_of(const struct ns_reader *r)
 /* Output id for s's interface key g, described by its interface desc (over all sections). */
 static int add_iface(struct ns_merge *m, struct ns_merge_src *s, uint32_t g, uint32_t desc)
 {
-    if (m->nifs == m->cap_ifs) {
-        uint32_t cap = m->cap_ifs ? m->cap_ifs * 2 : 64;
-        struct ns_writer_iface *p = realloc(m->ifs, cap * sizeof *p);
-        if (p == NULL)
-            return -1;
-        m->ifs = p;
-        m->cap_ifs = cap;
-    }
+    void *ifs = m->ifs;
+    int grown = make_room(&ifs, &m->cap_ifs, m->nifs, sizeof *m->ifs, 64);
+    m->ifs = ifs;
+    if (grown != 0)
+        return -1;
     m->ifs[m->nifs] = (struct ns_writer_iface){ &s->in->reader, desc };
     s->out[g] = m->nifs++;
     return 0;

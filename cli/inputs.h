@@ -72,7 +72,8 @@ struct ns_merge {
     uint64_t number;            /* frames returned */
     bool advance;               /* src[heap[0]]'s head was returned: read its next record */
     struct ns_writer_iface *ifs;    /* output interface id -> (reader, interface) */
-    uint32_t nifs, cap_ifs;
+    uint32_t nifs;
+    size_t cap_ifs;
 };
 
 /* Opens every file of l and reads its first record. Failed files are marked (src[i].failed,

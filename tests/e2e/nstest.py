@@ -6,8 +6,10 @@ Two styles are in use, by what suits a script:
 - check(cond, what): one line per condition, failures collected in FAILURES;
 - @case: a function is one test case, an AssertionError fails it, RESULTS holds
   (name, None or the reason) in order; case_if(reason) skips when reason is set."""
+import shutil
 import struct
 import subprocess
+import sys
 
 FAILURES = []
 RESULTS = []
@@ -68,3 +70,27 @@ def pcap_bytes(records, linktype=1):
         out.append(struct.pack("<IIII", ts_us // 1000000, ts_us % 1000000, len(data), len(data)))
         out.append(data)
     return b"".join(out)
+
+
+def finish_checks(tmp):
+    """Ends a check() script: the count, tmp removed, exit 1 if a check failed, else 0."""
+    print(f"{len(FAILURES)} failed" if FAILURES else "all passed")
+    shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(1 if FAILURES else 0)
+
+
+def finish_cases(tmp):
+    """Ends a @case script: the counts and each failure, tmp kept only when something
+    failed; exit 1 on a failure, 77 when every case was skipped, else 0."""
+    failed = failed_cases()
+    if failed:
+        print(f"files kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    skipped = f", {len(SKIPPED)} skipped" if SKIPPED else ""
+    print(f"{len(RESULTS) - len(failed)} passed, {len(failed)} failed{skipped}")
+    for name, why in failed:
+        print(f"  {name}: {why}")
+    if not RESULTS:
+        sys.exit(77)
+    sys.exit(1 if failed else 0)

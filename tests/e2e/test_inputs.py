@@ -41,7 +41,7 @@ if not HAVE_WS:
 if not HAVE_REAL:
     print(f"notice: {REAL} missing: the checks on real captures are skipped")
 
-from nstest import RESULTS as results, SKIPPED as skipped, case_if  # noqa: E402
+from nstest import case_if, finish_cases  # noqa: E402
 
 FIELDS = ["frame.number", "frame.time_epoch", "frame.time_relative", "frame.interface_id",
           "frame.len", "ip.src", "ip.dst", "ipv6.src", "tcp.srcport", "tcp.dstport", "tcp.seq",
@@ -295,14 +295,4 @@ def per_file_refuses_what_it_cannot_do():
     assert r.returncode == 1, r.stderr
 
 
-failed = [r for r in results if r[1]]
-if failed:
-    print(f"files kept in {TMP}")
-else:
-    shutil.rmtree(TMP, ignore_errors=True)
-print(f"{len(results) - len(failed)} passed, {len(failed)} failed, {len(skipped)} skipped")
-for name, why in failed:
-    print(f"  {name}: {why}")
-if not results:
-    sys.exit(77)
-sys.exit(1 if failed else 0)
+finish_cases(TMP)

@@ -31,7 +31,7 @@ VA, VB = "nsva" + TAG, "nsvb" + TAG          # veth ends (at most 15 characters)
 A_IP, B_IP = "10.77.0.1", "10.77.0.2"
 
 
-from nstest import FAILURES as failures, check, run  # noqa: E402,F401
+from nstest import FAILURES as failures, check, finish_checks, run  # noqa: E402,F401
 
 
 # --- -f on files ------------------------------------------------------------------------
@@ -448,9 +448,7 @@ def main():
             srv.wait()
     finally:
         teardown()
-    print(f"{len(failures)} failed" if failures else "all passed")
-    shutil.rmtree(TMP, ignore_errors=True)
-    sys.exit(1 if failures else 0)
+    finish_checks(TMP)
 
 
 if __name__ == "__main__":

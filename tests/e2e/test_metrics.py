@@ -33,7 +33,7 @@ TMP = tempfile.mkdtemp(prefix="ns-metrics-")
 SYS_PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
-from nstest import FAILURES as failures, check, run  # noqa: E402,F401
+from nstest import FAILURES as failures, check, finish_checks, run  # noqa: E402,F401
 
 
 def stats_rows(text):
@@ -396,9 +396,7 @@ def main():
         except ImportError:
             print("skip /metrics: no python3-prometheus-client (scripts/bootstrap installs it)")
         sighup_live()
-    print(f"{len(failures)} failed" if failures else "all passed")
-    shutil.rmtree(TMP, ignore_errors=True)
-    sys.exit(1 if failures else 0)
+    finish_checks(TMP)
 
 
 if __name__ == "__main__":

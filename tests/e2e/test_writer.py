@@ -32,7 +32,7 @@ HAVE_TSHARK = subprocess.run(["sh", "-c", "command -v tshark && command -v capin
 if not HAVE_TSHARK:
     print("notice: tshark/capinfos not installed: the comparisons with them are skipped")
 
-from nstest import RESULTS as results, case as test  # noqa: E402,F401
+from nstest import case as test, finish_cases  # noqa: E402
 
 
 def run(*args, **kw):
@@ -481,12 +481,4 @@ def sighup_rotates_to_a_numbered_file():
     assert sum(packets_in(os.path.join(d, f)) for f in names) == BIG_N
 
 
-failed = [r for r in results if r[1]]
-if failed:
-    print(f"files kept in {TMP}")
-else:
-    shutil.rmtree(TMP, ignore_errors=True)
-print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-for name, why in failed:
-    print(f"  {name}: {why}")
-sys.exit(1 if failed else 0)
+finish_cases(TMP)
