@@ -90,7 +90,8 @@ static int add_dir(struct ns_inputs_list *l, const char *dir)
     closedir(d);
     if (rc == 0 && n == 0)
         rc = add_file(l, dir, "no capture files (*.pcap, *.pcapng, *.cap) in this directory");
-    qsort(names, n, sizeof *names, by_name);
+    if (n > 0)                  /* names is NULL then, which qsort may not be given */
+        qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         if (rc == 0)
             rc = add_file(l, names[i], NULL);

@@ -183,6 +183,10 @@ def directory_and_glob_equal_explicit_files():
     assert by_glob.returncode == 0 and by_glob.stdout == explicit.stdout, by_glob.stderr
     nomatch = run("-r", os.path.join(d, "*.nothing"), "-q")
     assert nomatch.returncode == 2 and b"no file matches" in nomatch.stderr, nomatch.stderr
+    empty = fresh("empty")
+    open(os.path.join(empty, "notes.txt"), "w").write("no capture here\n")
+    r = run("-r", empty, "-q")          # under UBSan this once hit qsort(NULL, 0)
+    assert r.returncode == 2 and r.stderr.count(b"\n") == 1 and b"no capture files" in r.stderr, r.stderr
 
 
 @test(needs_ws=True, needs_real=True)

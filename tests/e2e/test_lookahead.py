@@ -58,7 +58,9 @@ def captures(root):
     found = []
     for ext in ("pcap", "pcapng", "cap"):
         found += glob.glob(os.path.join(root, "**", "*." + ext), recursive=True)
-    return sorted(found)
+    # ../shared/captures/real/expected/ holds a directory of tshark's output per capture,
+    # named after it: not captures
+    return sorted(f for f in found if os.path.isfile(f))
 
 
 here = captures("captures")
