@@ -104,6 +104,23 @@ static void emit_values(struct ns_output *o, int id, const struct ns_val *vals, 
         putc(a->quote, o->out);
 }
 
+/* Field id's values in frame f (at most MAX_OCC) into vals and *n: true when the caller
+ * writes them, false when a threaded worker left them to the merger as a patch of the
+ * given kind (0 -T fields, 1 JSON, 2 EK: values only the merger knows). */
+static bool own_values(struct ns_output *o, int id, const struct ns_frame *f, struct ns_val *vals,
+                       size_t *n, int kind)
+{
+    *n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
+    if (*n > MAX_OCC)
+        *n = MAX_OCC;
+    if (o->patches != NULL && global_values(id)) {
+        if (*n > 0)
+            patch_values(o, id, vals, *n, kind);
+        return false;
+    }
+    return true;
+}
+
 /* Writes the values of field id in frame f (-T fields). */
 static void write_values(struct ns_output *o, int id, const struct ns_frame *f)
 {
@@ -112,15 +129,9 @@ static void write_values(struct ns_output *o, int id, const struct ns_frame *f)
         return;
     }
     struct ns_val vals[MAX_OCC];
-    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
-    if (n > MAX_OCC)
-        n = MAX_OCC;
-    if (o->patches != NULL && global_values(id)) {
-        if (n > 0)
-            patch_values(o, id, vals, n, 0);
-        return;
-    }
-    emit_values(o, id, vals, n);
+    size_t n;
+    if (own_values(o, id, f, vals, &n, 0))
+        emit_values(o, id, vals, n);
 }
 
 void ns_json_string(FILE *out, const char *s)
@@ -174,15 +185,9 @@ static void emit_json_values(struct ns_output *o, int id, const struct ns_val *v
 static void json_values(struct ns_output *o, int id, const struct ns_frame *f, const char *indent)
 {
     struct ns_val vals[MAX_OCC];
-    size_t n = ns_field_values((enum ns_field_id)id, f, vals, MAX_OCC);
-    if (n > MAX_OCC)
-        n = MAX_OCC;
-    if (o->patches != NULL && global_values(id)) {
-        if (n > 0)
-            patch_values(o, id, vals, n, indent != NULL ? 1 : 2);
-        return;
-    }
-    emit_json_values(o, id, vals, n, indent);
+    size_t n;
+    if (own_values(o, id, f, vals, &n, indent != NULL ? 1 : 2))
+        emit_json_values(o, id, vals, n, indent);
 }
 
 static void index_name(const struct ns_frame *f, char *buf, size_t cap)
